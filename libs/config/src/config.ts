@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Sluice reads from the environment, validated once at boot. Apps receive the parsed
+ * object; nothing else reads `process.env` (the entry points pass it in here).
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const sharedSchema = z.object({
+  SLUICE_DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  KAFKA_BROKERS: optionalString,
+  SLUICE_MASTER_KEY: optionalString,
+  SLUICE_HOST: z.string().default('127.0.0.1'),
+  SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLUICE_USAGE_TOPIC: z.string().default('sluice.usage.v1'),
+  SLUICE_KAFKA_PARTITIONS: positiveInt(6),
+  SLUICE_MIGRATIONS_DIR: optionalString,
+});
+
+const gatewaySchema = z.object({
+  SLUICE_GATEWAY_PORT: port(8081),
+  SLUICE_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
+  SLUICE_USAGE_FLUSH_MS: positiveInt(20),
+  SLUICE_USAGE_BATCH_SIZE: positiveInt(500),
+  SLUICE_USAGE_BUFFER_LIMIT: positiveInt(200_000),
+  SLUICE_KEY_CACHE_TTL_MS: positiveInt(30_000),
+  SLUICE_SHUTDOWN_DRAIN_MS: positiveInt(10_000),
+});
+
+const ledgerSchema = z.object({
+  SLUICE_LEDGER_PORT: port(8090),
+  SLUICE_LEDGER_GROUP: z.string().default('sluice-ledger'),
+  SLUICE_PROJECTION_BATCH: positiveInt(1000),
+  SLUICE_PROJECTION_IDLE_MS: positiveInt(100),
+});
+
+const marketplaceSchema = z.object({
+  SLUICE_MARKETPLACE_PORT: port(8091),
+});
+
+export type Mode = 'standalone' | 'distributed';
+
+export type SharedConfig = {
+  mode: Mode;
+  dataDir: string;
+  /** Postgres URL; in standalone mode the embedded database's URL is filled in at start. */
+  databaseUrl: string | undefined;
+  kafkaBrokers: string[] | undefined;
+  masterKey: string | undefined;
+  host: string;
+  logLevel: z.infer<typeof sharedSchema>['SLUICE_LOG_LEVEL'];
+  usageTopic: string;
+  kafkaPartitions: number;
+  migrationsDir: string;
+};
+
+export type GatewayConfig = SharedConfig & {
+  port: number;
+  maxBodyBytes: number;
+  usageFlushMs: number;
+  usageBatchSize: number;
+  usageBufferLimit: number;
+  keyCacheTtlMs: number;
+  shutdownDrainMs: number;
+};
+
+export type LedgerConfig = SharedConfig & {
+  port: number;
+  consumerGroup: string;
+  projectionBatch: number;
+  projectionIdleMs: number;
+};
+
+export type MarketplaceConfig = SharedConfig & { port: number };
+
+export type StandaloneConfig = {
+  gateway: GatewayConfig;
+  ledger: LedgerConfig;
+  marketplace: MarketplaceConfig;
+};
+
+function parse<S extends z.ZodTypeAny>(schema: S, env: Env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return result.data as z.infer<S>;
+}
+
+function shared(env: Env, mode: Mode, cwd: string): SharedConfig {
+  const s = parse(sharedSchema, env);
+  const brokers = s.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (mode === 'distributed') {
+    if (!s.DATABASE_URL) throw new ConfigError('invalid configuration: DATABASE_URL is required in distributed mode');
+    if (!brokers || brokers.length === 0) throw new ConfigError('invalid configuration: KAFKA_BROKERS is required in distributed mode');
+    if (!s.SLUICE_MASTER_KEY) {
+      throw new ConfigError('invalid configuration: SLUICE_MASTER_KEY is required in distributed mode (every service must share it)');
+    }
+  }
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));
+  return {
+    mode,
+    dataDir: abs(s.SLUICE_DATA_DIR),
+    databaseUrl: s.DATABASE_URL,
+    kafkaBrokers: brokers,
+    masterKey: s.SLUICE_MASTER_KEY,
+    host: s.SLUICE_HOST,
+    logLevel: s.SLUICE_LOG_LEVEL,
+    usageTopic: s.SLUICE_USAGE_TOPIC,
+    kafkaPartitions: s.SLUICE_KAFKA_PARTITIONS,
+    migrationsDir: s.SLUICE_MIGRATIONS_DIR ? abs(s.SLUICE_MIGRATIONS_DIR) : join(repoRoot(), 'migrations'),
+  };
+}
+
+export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): GatewayConfig {
+  const g = parse(gatewaySchema, env);
+  return {
+    ...shared(env, mode, cwd),
+    port: g.SLUICE_GATEWAY_PORT,
+    maxBodyBytes: g.SLUICE_MAX_BODY_BYTES,
+    usageFlushMs: g.SLUICE_USAGE_FLUSH_MS,
+    usageBatchSize: g.SLUICE_USAGE_BATCH_SIZE,
+    usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
+    keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
+    shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
+  };
+}
+
+export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): LedgerConfig {
+  const l = parse(ledgerSchema, env);
+  return {
+    ...shared(env, mode, cwd),
+    port: l.SLUICE_LEDGER_PORT,
+    consumerGroup: l.SLUICE_LEDGER_GROUP,
+    projectionBatch: l.SLUICE_PROJECTION_BATCH,
+    projectionIdleMs: l.SLUICE_PROJECTION_IDLE_MS,
+  };
+}
+
+export function loadMarketplaceConfig(env: Env, mode: Mode, cwd = process.cwd()): MarketplaceConfig {
+  const m = parse(marketplaceSchema, env);
+  return { ...shared(env, mode, cwd), port: m.SLUICE_MARKETPLACE_PORT };
+}
+
+export function loadStandaloneConfig(env: Env, cwd = process.cwd()): StandaloneConfig {
+  return {
+    gateway: loadGatewayConfig(env, 'standalone', cwd),
+    ledger: loadLedgerConfig(env, 'standalone', cwd),
+    marketplace: loadMarketplaceConfig(env, 'standalone', cwd),
+  };
+}
+
+/** For the start banner: the effective configuration with secrets masked. */
+export function describeConfig(config: SharedConfig & { port: number }): Record<string, string | number> {
+  return {
+    mode: config.mode,
+    port: config.port,
+    host: config.host,
+    dataDir: config.dataDir,
+    database: config.databaseUrl ? maskUrl(config.databaseUrl) : 'embedded (PGlite)',
+    transport: config.kafkaBrokers ? `kafka ${config.kafkaBrokers.join(',')}` : 'in-process',
+    masterKey: config.masterKey ? mask(config.masterKey) : 'generated (data folder)',
+  };
+}
+
+export function mask(secret: string): string {
+  return secret.length <= 8 ? '****' : `${secret.slice(0, 4)}…${secret.slice(-2)}`;
+}
+
+function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return '****';
+  }
+}
+
+/** The repository (or installed package) root: the nearest folder above this file with migrations/. */
+export function repoRoot(from = __dirname): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'migrations')) && existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new ConfigError('cannot find the migrations folder; set SLUICE_MIGRATIONS_DIR');
+    dir = up;
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  EventStore,
+  WrongExpectedVersionError,
+  START,
+  type Checkpoint,
+  type ExpectedVersion,
+  type NewEvent,
+  type StoredEvent,
+} from './event-store';
+export { ProjectionRunner, type Projector, type ProjectionRunnerOptions } from './projection-runner';

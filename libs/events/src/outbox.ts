@@ -1,0 +1,190 @@
+import type { Db } from '@sluice/database';
+import type { EventEnvelope } from './envelope';
+import type { EventTransport } from './transport';
+
+export type OutboxOptions = {
+  /** Fully qualified table, e.g. `gateway.usage_outbox` (see migrations/gateway). */
+  table: string;
+  topic: string;
+  instanceId: string;
+  /** Longest an event waits in memory before its batch is written (the kill -9 window). */
+  flushMs: number;
+  batchSize: number;
+  /** Events held in memory when the database cannot take them; past this, `enqueue` refuses. */
+  bufferLimit: number;
+  claimMs?: number;
+  onError?: (stage: 'flush' | 'relay', err: unknown) => void;
+  onPublished?: (count: number) => void;
+};
+
+const TABLE_RE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+
+/**
+ * The producer side of at-least-once delivery. Requests hand their event to `enqueue` (memory only:
+ * no database write or broker round trip on the request's latency path). A flusher writes the
+ * buffer to the outbox table in one statement every `flushMs`; a relay claims rows, publishes them,
+ * and deletes them only after the transport accepted them. When the transport is down, rows wait
+ * in the table and the relay retries with backoff; `backlog()` reports what is waiting.
+ */
+export class Outbox {
+  private buffer: EventEnvelope[] = [];
+  private inTable = 0;
+  private running = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private relayLoop: Promise<void> | null = null;
+  private wakeRelay: (() => void) | null = null;
+  private relayBackoffMs = 0;
+  private resyncTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly transport: EventTransport,
+    private readonly options: OutboxOptions,
+  ) {
+    if (!TABLE_RE.test(options.table)) throw new Error(`invalid outbox table ${options.table}`);
+  }
+
+  /** Queues one event; false when the buffer is full (the caller must refuse the work). */
+  enqueue(event: EventEnvelope): boolean {
+    if (this.buffer.length >= this.options.bufferLimit) return false;
+    this.buffer.push(event);
+    if (this.buffer.length >= this.options.batchSize) this.scheduleFlush(0);
+    else this.scheduleFlush(this.options.flushMs);
+    return true;
+  }
+
+  /** Events not yet accepted by the transport: in memory plus in the outbox table. */
+  backlog(): number {
+    return this.buffer.length + this.inTable;
+  }
+
+  buffered(): number {
+    return this.buffer.length;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.resync();
+    this.resyncTimer = setInterval(() => void this.resync().catch(() => undefined), 10_000);
+    this.resyncTimer.unref();
+    this.relayLoop = this.relay();
+  }
+
+  /**
+   * Shutdown: write what is in memory, then keep relaying until the table is empty or `timeoutMs`
+   * passed. Whatever is left stays in the table for the next start.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    while (this.buffer.length > 0 && Date.now() < deadline) {
+      await this.flush().catch(() => new Promise((r) => setTimeout(r, 100)));
+    }
+    while (this.running && this.inTable > 0 && Date.now() < deadline && this.transport.isHealthy()) {
+      this.wakeRelay?.();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.running = false;
+    this.wakeRelay?.();
+    await this.relayLoop;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+  }
+
+  /** Writes the memory buffer now (tests and shutdown). */
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushTimer && delayMs > 0) return;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush().catch((err: unknown) => {
+        this.options.onError?.('flush', err);
+        this.scheduleFlush(Math.max(this.options.flushMs, 500));
+      });
+    }, delayMs);
+  }
+
+  private async flushOnce(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.slice(0, 2_000);
+      await this.db.query(
+        `INSERT INTO ${this.options.table} (event_id, subject, payload)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+        [batch.map((e) => e.id), batch.map((e) => e.subject), batch.map((e) => JSON.stringify(e))],
+      );
+      // Only after the insert committed: a failure leaves the batch in memory for the next try.
+      this.buffer.splice(0, batch.length);
+      this.inTable += batch.length;
+      this.wakeRelay?.();
+    }
+  }
+
+  private async relay(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.relayOnce();
+        this.relayBackoffMs = 0;
+      } catch (err) {
+        this.options.onError?.('relay', err);
+        this.relayBackoffMs = Math.min(5_000, Math.max(200, this.relayBackoffMs * 2));
+      }
+      if (published > 0 && this.relayBackoffMs === 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.relayBackoffMs || 250);
+        this.wakeRelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeRelay = null;
+    }
+  }
+
+  private async relayOnce(): Promise<number> {
+    const claimMs = this.options.claimMs ?? 30_000;
+    const rows = await this.db.query<{ seq: string; payload: EventEnvelope }>(
+      `UPDATE ${this.options.table} SET claimed_until = now() + ($3 || ' milliseconds')::interval, claimed_by = $2
+        WHERE seq IN (SELECT seq FROM ${this.options.table}
+                       WHERE claimed_until IS NULL OR claimed_until < now()
+                       ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING seq::text AS seq, payload`,
+      [this.options.batchSize, this.options.instanceId, String(claimMs)],
+    );
+    if (rows.length === 0) return 0;
+    rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+    const seqs = rows.map((r) => r.seq);
+    try {
+      await this.transport.publish(
+        this.options.topic,
+        rows.map((r) => r.payload),
+      );
+    } catch (err) {
+      await this.db
+        .query(`UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`, [
+          seqs,
+          this.options.instanceId,
+        ])
+        .catch(() => undefined);
+      throw err;
+    }
+    await this.db.query(`DELETE FROM ${this.options.table} WHERE seq = ANY($1::bigint[])`, [seqs]);
+    this.inTable = Math.max(0, this.inTable - rows.length);
+    this.options.onPublished?.(rows.length);
+    return rows.length;
+  }
+
+  private async resync(): Promise<void> {
+    const [row] = await this.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.options.table}`);
+    this.inTable = Number(row?.n ?? 0);
+  }
+}
