@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
@@ -547,6 +548,162 @@ void describe('MockUpstream', () => {
       });
       assert.deepEqual(seen, ['message_start', 'content_block_start']);
       assert.equal((await mock.finished(mock.lastRequest()!)).outcome, 'dropped');
+    });
+  });
+
+  void describe('rendering details', () => {
+    void it('maps one abstract stop reason to each protocol', async () => {
+      const turn = { text: 'cut off', stopReason: 'max_tokens' as const };
+      mock.enqueue(turn, turn, turn, turn);
+      const chat = await openai.chat.completions.create({
+        model: 'g',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      const responses = await openai.responses.create({ model: 'g', input: 'x' });
+      const messages = await anthropic.messages.create({
+        model: 'c',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      const generated = await gemini.models.generateContent({ model: 'gm', contents: 'x' });
+      assert.equal(chat.choices[0]?.finish_reason, 'length');
+      assert.equal(responses.status, 'incomplete');
+      assert.equal(responses.incomplete_details?.reason, 'max_output_tokens');
+      assert.equal(messages.stop_reason, 'max_tokens');
+      assert.equal(generated.candidates?.[0]?.finishReason, 'MAX_TOKENS');
+    });
+
+    void it('reports a scripted model name and stop sequence', async () => {
+      mock.enqueue({
+        text: 'x',
+        model: 'claude-x-20250101',
+        stopReason: 'stop_sequence',
+        stopSequence: 'END',
+      });
+      const message = await anthropic.messages.create({
+        model: 'claude-x',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      assert.equal(message.model, 'claude-x-20250101');
+      assert.equal(message.stop_sequence, 'END');
+    });
+
+    void it('omits the usage field from Chat chunks unless include_usage is asked for', async () => {
+      const stream = await openai.chat.completions.create({
+        model: 'g',
+        stream: true,
+        messages: [{ role: 'user', content: 'a b' }],
+      });
+      const chunks: OpenAI.ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      assert.ok(chunks.length >= 3);
+      assert.ok(chunks.every((c) => !('usage' in c) && c.choices.length === 1));
+    });
+
+    void it('renders custom tool calls natively in non-streamed Chat', async () => {
+      mock.enqueue({ toolCalls: [{ type: 'custom', name: 'apply_patch', input: 'raw text' }] });
+      const completion = await openai.chat.completions.create({
+        model: 'g',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      const call = completion.choices[0]?.message.tool_calls?.[0];
+      assert.equal(call?.type, 'custom');
+      assert.equal(call?.type === 'custom' ? call.custom.input : '', 'raw text');
+    });
+
+    void it('raises mid-stream errors through the Anthropic and Gemini SDKs', async () => {
+      mock.enqueue({ text: 'a b c d', error: { status: 529, midStream: true } });
+      const stream = anthropic.messages.stream({
+        model: 'c',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      await assert.rejects(
+        stream.finalMessage(),
+        (e: unknown) => e instanceof Anthropic.APIError && /overloaded_error/.test(e.message),
+      );
+
+      mock.enqueue({ text: 'a b c d', error: { status: 503, midStream: true } });
+      const chunks = await gemini.models.generateContentStream({ model: 'gm', contents: 'x' });
+      let text = '';
+      await assert.rejects(async () => {
+        for await (const chunk of chunks) text += chunk.text ?? '';
+      }, /UNAVAILABLE|overloaded/);
+      assert.ok(text.length > 0 && text !== 'a b c d');
+    });
+
+    void it('answers Gemini streamGenerateContent without alt=sse as one JSON array', async () => {
+      mock.enqueue({ text: 'array answer' });
+      const response = await fetch(`${mock.url}/v1beta/models/gm:streamGenerateContent`, {
+        method: 'POST',
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }),
+      });
+      const json = (await response.json()) as { candidates: { content: { parts: { text: string }[] } }[] }[];
+      assert.ok(Array.isArray(json));
+      assert.equal(json[0]?.candidates[0]?.content.parts[0]?.text, 'array answer');
+    });
+
+    void it('cuts a JSON body in half when dropping a non-streamed answer', async () => {
+      mock.enqueue({ text: 'never whole', dropAfterFrames: 0 });
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'g', messages: [{ role: 'user', content: 'x' }] }),
+      );
+      assert.equal((await mock.finished(mock.lastRequest()!)).outcome, 'dropped');
+    });
+
+    void it('notices when the client goes away mid-stream', async () => {
+      mock.enqueue({ text: 'a b c d e f g h', chunkDelayMs: 30 });
+      const controller = new AbortController();
+      const response = await fetch(`${mock.url}/v1/messages`, {
+        method: 'POST',
+        signal: controller.signal,
+        body: JSON.stringify({
+          model: 'c',
+          max_tokens: 5,
+          stream: true,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      });
+      const reader = response.body!.getReader();
+      await reader.read();
+      controller.abort();
+      const request = await mock.finished(mock.lastRequest()!);
+      assert.equal(request.outcome, 'client-closed');
+      assert.ok(
+        request.writes.length < 10,
+        `only part of the stream was written (${request.writes.length} frames)`,
+      );
+    });
+
+    void it('reads gzip-compressed request bodies', async () => {
+      const body = gzipSync(JSON.stringify({ model: 'g', input: 'zipped hello' }));
+      const response = await fetch(`${mock.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body,
+      });
+      const json = (await response.json()) as { output: { content: { text: string }[] }[] };
+      assert.equal(json.output[0]?.content[0]?.text, 'zipped hello');
+    });
+
+    void it('can insist on anthropic-version like the real API', async () => {
+      const strict = await MockUpstream.start({ requireAnthropicVersion: true });
+      try {
+        const bare = await fetch(`${strict.url}/v1/messages`, {
+          method: 'POST',
+          body: JSON.stringify({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+        });
+        assert.equal(bare.status, 400);
+        const client = new Anthropic({ apiKey: 'k', baseURL: strict.url, maxRetries: 0 });
+        await client.messages.create({
+          model: 'c',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'x' }],
+        });
+      } finally {
+        await strict.close();
+      }
     });
   });
 

@@ -87,7 +87,7 @@ export const anthropicRenderer: ProtocolRenderer = {
       model: ctx.model,
       content: contentBlocks(turn),
       stop_reason: turn.stopReason,
-      stop_sequence: null,
+      stop_sequence: turn.stopSequence,
       usage: usageObject(turn),
     };
   },
@@ -161,7 +161,7 @@ export const anthropicRenderer: ProtocolRenderer = {
     delete finalUsage.cache_creation;
     delete finalUsage.service_tier;
     emit('message_delta', {
-      delta: { stop_reason: turn.stopReason, stop_sequence: null },
+      delta: { stop_reason: turn.stopReason, stop_sequence: turn.stopSequence },
       usage: finalUsage,
     });
     emit('message_stop');

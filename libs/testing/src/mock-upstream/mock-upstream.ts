@@ -305,6 +305,16 @@ export class MockUpstream {
     }
     const authError = this.checkAuth(protocol, headers, query);
     if (authError !== undefined) return prepare(this.errorRendition(protocol, ctx, authError), undefined);
+    if (
+      protocol === 'anthropic' &&
+      this.options.requireAnthropicVersion === true &&
+      headers['anthropic-version'] === undefined
+    ) {
+      return prepare(
+        this.errorRendition(protocol, ctx, { status: 400, message: 'anthropic-version: header is required' }),
+        undefined,
+      );
+    }
     if (malformed) {
       return prepare(
         this.errorRendition(protocol, ctx, {
@@ -350,11 +360,12 @@ export class MockUpstream {
 
   private render(
     route: Route,
-    ctx: RenderContext,
+    baseCtx: RenderContext,
     turn: MockTurn,
     stream: boolean,
     query: Record<string, string>,
   ): Rendition {
+    const ctx = turn.model === undefined ? baseCtx : { ...baseCtx, model: turn.model };
     const renderer = RENDERERS[route.protocol];
     const error = turn.error;
     const streaming = stream && route.endpoint === 'generate';
@@ -572,12 +583,15 @@ export class MockUpstream {
   ): Promise<void> {
     const { rendition, timing } = answer;
     let clientClosed = false;
+    let closedAtMs: number | undefined;
     res.on('close', () => {
-      if (!res.writableFinished) clientClosed = true;
+      if (res.writableFinished) return;
+      clientClosed = true;
+      closedAtMs = nowMs();
     });
     const finish = (outcome: RecordedRequest['outcome']): void => {
       if (record === undefined) return;
-      record.finishedAtMs = nowMs();
+      record.finishedAtMs = outcome === 'client-closed' ? (closedAtMs ?? nowMs()) : nowMs();
       record.outcome = outcome;
       this.events.emit('update');
     };

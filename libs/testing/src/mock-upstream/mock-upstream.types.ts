@@ -85,6 +85,10 @@ export interface MockTurn {
   usage?: Partial<MockUsage>;
   /** Defaults to `tool_use` when there are tool calls, else `end_turn`. */
   stopReason?: MockStopReason;
+  /** The stop sequence that matched (Anthropic `stop_sequence`), with `stopReason: 'stop_sequence'`. */
+  stopSequence?: string;
+  /** Model name the answer reports; default the requested one (real APIs often answer with a dated snapshot). */
+  model?: string;
   error?: MockError;
   /** Wait this long before sending anything (headers included). */
   firstByteDelayMs?: number;
@@ -153,6 +157,8 @@ export interface MockUpstreamOptions {
    * and nothing is recorded.
    */
   fixed?: MockTurn;
+  /** Answer 400 like Anthropic when `anthropic-version` is missing; default false. */
+  requireAnthropicVersion?: boolean;
   /** Oldest recorded requests are forgotten beyond this many; default 10000. */
   maxRecordedRequests?: number;
   /** Dimension of the default embedding vectors; default 16 (or the request's `dimensions`). */

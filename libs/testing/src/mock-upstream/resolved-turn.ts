@@ -23,6 +23,8 @@ export interface ResolvedTurn {
   toolCalls: ResolvedToolCall[];
   usage: MockUsage;
   stopReason: MockStopReason;
+  /** The stop sequence that matched, for `stop_sequence` stops. */
+  stopSequence: string | null;
 }
 
 /** Split text into `count` pieces of near-equal length (by code point), or one piece per word by default. */
@@ -108,5 +110,6 @@ export function resolveTurn(turn: MockTurn, defaultText: string, estimatedInputT
     toolCalls,
     usage,
     stopReason: turn.stopReason ?? (toolCalls.length > 0 ? 'tool_use' : 'end_turn'),
+    stopSequence: turn.stopSequence ?? null,
   };
 }
