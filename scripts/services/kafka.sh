@@ -20,6 +20,8 @@
 #   SLUICE_KAFKA_DIR               instance dir (default $SLUICE_SERVICES_DIR/kafka/data-<port>):
 #                                  config, pid file, server.log, and the log segments in logs/
 #   SLUICE_KAFKA_HEAP              -Xmx (default 512m)
+#   SLUICE_KAFKA_HEARTBEAT_MS, SLUICE_KAFKA_SESSION_TIMEOUT_MS
+#                                  broker heartbeat / session timeout (Kafka's defaults: 2000 / 9000)
 #
 # Start takes ~3 s on a warm machine (JVM + KRaft bootstrap); the first `fetch` ~5-30 s.
 set -euo pipefail
@@ -101,6 +103,10 @@ transaction.state.log.num.partitions=10
 min.insync.replicas=1
 # Tests join consumer groups constantly: do not wait 3 s for more members before the first rebalance.
 group.initial.rebalance.delay.ms=0
+# After a SIGKILL the restarted broker cannot register until the controller expires the dead
+# incarnation's session; libs/testing's KafkaBroker shortens this so crash tests restart in seconds.
+broker.heartbeat.interval.ms=${SLUICE_KAFKA_HEARTBEAT_MS:-2000}
+broker.session.timeout.ms=${SLUICE_KAFKA_SESSION_TIMEOUT_MS:-9000}
 num.network.threads=2
 num.io.threads=4
 log.retention.hours=24
