@@ -787,6 +787,7 @@ void describe('MockUpstream', () => {
         for await (const chunk of streamed) text += chunk.choices[0]?.delta.content ?? '';
         assert.equal(text, 'fixed answer');
         assert.equal(fixed.requests.length, 0);
+        assert.equal(fixed.servedCount, 4);
       } finally {
         await fixed.close();
       }

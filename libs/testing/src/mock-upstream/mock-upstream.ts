@@ -102,6 +102,7 @@ export class MockUpstream {
   private readonly events = new EventEmitter();
   private readonly fixedCache = new Map<string, PreparedAnswer>();
   private seq = 0;
+  private served = 0;
 
   private constructor(
     private readonly server: Server,
@@ -161,6 +162,11 @@ export class MockUpstream {
   respondWith(responder: ((request: RecordedRequest) => MockTurn | Promise<MockTurn>) | undefined): this {
     this.responder = responder;
     return this;
+  }
+
+  /** Requests answered so far, counted in fixed mode too (where nothing is recorded). */
+  get servedCount(): number {
+    return this.served;
   }
 
   /** Steps still queued. */
@@ -234,6 +240,7 @@ export class MockUpstream {
     const url = new URL(req.url ?? '/', 'http://mock');
     const path = url.pathname;
     const query = Object.fromEntries(url.searchParams.entries());
+    this.served++;
     const rawBody = await readBody(req);
     let body: unknown;
     let malformed = false;

@@ -169,7 +169,9 @@ export const openaiChatRenderer: ProtocolRenderer = {
     const delta = (d: Record<string, unknown>, finish: ChatFinishReason | null = null): string =>
       chunk([{ index: 0, delta: d, logprobs: null, finish_reason: finish }]);
 
-    const frames: string[] = [delta({ role: 'assistant', content: '', refusal: null })];
+    // OpenAI opens with content "" for text answers and null when the answer is only tool calls.
+    const opening = turn.text === '' && turn.thinking === undefined && turn.toolCalls.length > 0 ? null : '';
+    const frames: string[] = [delta({ role: 'assistant', content: opening, refusal: null })];
     const contentStart = frames.length;
     for (const piece of turn.thinking?.chunks ?? []) frames.push(delta({ reasoning_content: piece }));
     for (const piece of turn.textChunks) frames.push(delta({ content: piece }));
