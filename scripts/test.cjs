@@ -31,7 +31,12 @@ function walk(dir, out) {
 }
 
 const isIntegration = (f) => /\.(int|e2e)\.spec\.ts$/.test(f);
-let files = explicit.length > 0 ? explicit : ['apps', 'libs', 'test'].filter((d) => fs.existsSync(path.join(root, d))).flatMap((d) => walk(path.join(root, d), []));
+let files =
+  explicit.length > 0
+    ? explicit
+    : ['apps', 'libs', 'test']
+        .filter((d) => fs.existsSync(path.join(root, d)))
+        .flatMap((d) => walk(path.join(root, d), []));
 if (unitOnly) files = files.filter((f) => !isIntegration(f));
 files.sort();
 

@@ -108,10 +108,14 @@ function shared(env: Env, mode: Mode, cwd: string): SharedConfig {
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
   if (mode === 'distributed') {
-    if (!s.DATABASE_URL) throw new ConfigError('invalid configuration: DATABASE_URL is required in distributed mode');
-    if (!brokers || brokers.length === 0) throw new ConfigError('invalid configuration: KAFKA_BROKERS is required in distributed mode');
+    if (!s.DATABASE_URL)
+      throw new ConfigError('invalid configuration: DATABASE_URL is required in distributed mode');
+    if (!brokers || brokers.length === 0)
+      throw new ConfigError('invalid configuration: KAFKA_BROKERS is required in distributed mode');
     if (!s.SLUICE_MASTER_KEY) {
-      throw new ConfigError('invalid configuration: SLUICE_MASTER_KEY is required in distributed mode (every service must share it)');
+      throw new ConfigError(
+        'invalid configuration: SLUICE_MASTER_KEY is required in distributed mode (every service must share it)',
+      );
     }
   }
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(cwd, p));

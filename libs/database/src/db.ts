@@ -23,7 +23,10 @@ class RunnerExecutor implements SqlExecutor {
 export class Db implements SqlExecutor {
   constructor(readonly dataSource: DataSource) {}
 
-  async query<T extends object = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+  async query<T extends object = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<T[]> {
     const runner = this.dataSource.createQueryRunner();
     try {
       return await new RunnerExecutor(runner).query<T>(sql, params);
@@ -36,7 +39,10 @@ export class Db implements SqlExecutor {
    * Runs `fn` in one transaction. Everything inside must go through the executor it is given: with
    * the embedded database there is a single connection, so a query on `this` would wait forever.
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, isolation: IsolationLevel = 'READ COMMITTED'): Promise<T> {
+  async transaction<T>(
+    fn: (tx: SqlExecutor) => Promise<T>,
+    isolation: IsolationLevel = 'READ COMMITTED',
+  ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {

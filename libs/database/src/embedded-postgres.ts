@@ -22,7 +22,11 @@ export class EmbeddedPostgres {
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
-    return new EmbeddedPostgres(db, server, `postgres://postgres:postgres@127.0.0.1:${port}/postgres?embedded=1`);
+    return new EmbeddedPostgres(
+      db,
+      server,
+      `postgres://postgres:postgres@127.0.0.1:${port}/postgres?embedded=1`,
+    );
   }
 
   async stop(): Promise<void> {

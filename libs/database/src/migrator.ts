@@ -22,7 +22,10 @@ export async function migrate(db: Db, migrationsRoot: string, schema: string): P
         .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
         .sort()
     : [];
-  const lockKey = BigInt.asIntN(64, BigInt('0x' + createHash('sha256').update(`sluice-migrate:${schema}`).digest('hex').slice(0, 16)));
+  const lockKey = BigInt.asIntN(
+    64,
+    BigInt('0x' + createHash('sha256').update(`sluice-migrate:${schema}`).digest('hex').slice(0, 16)),
+  );
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [lockKey.toString()]);
     await tx.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
@@ -34,9 +37,11 @@ export async function migrate(db: Db, migrationsRoot: string, schema: string): P
        )`,
     );
     const done = new Map(
-      (await tx.query<{ version: string; checksum: string }>(`SELECT version, checksum FROM ${quoteIdent(schema)}.schema_migrations`)).map(
-        (r) => [r.version, r.checksum],
-      ),
+      (
+        await tx.query<{ version: string; checksum: string }>(
+          `SELECT version, checksum FROM ${quoteIdent(schema)}.schema_migrations`,
+        )
+      ).map((r) => [r.version, r.checksum]),
     );
     const applied: string[] = [];
     for (const file of files) {
@@ -45,13 +50,18 @@ export async function migrate(db: Db, migrationsRoot: string, schema: string): P
       const seen = done.get(file);
       if (seen !== undefined) {
         if (seen !== checksum) {
-          throw new MigrationChecksumError(`migration ${schema}/${file} was edited after it was applied; add a new migration instead`);
+          throw new MigrationChecksumError(
+            `migration ${schema}/${file} was edited after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
       await tx.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, public`);
       await tx.query(sql);
-      await tx.query(`INSERT INTO ${quoteIdent(schema)}.schema_migrations (version, checksum) VALUES ($1, $2)`, [file, checksum]);
+      await tx.query(
+        `INSERT INTO ${quoteIdent(schema)}.schema_migrations (version, checksum) VALUES ($1, $2)`,
+        [file, checksum],
+      );
       applied.push(file);
     }
     return { schema, applied };

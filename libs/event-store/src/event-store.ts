@@ -75,11 +75,21 @@ export class EventStore {
    * Appends in the caller's transaction. Events whose id is already stored are skipped (not an
    * error): at-least-once delivery makes duplicates normal. Returns the ids that were new.
    */
-  async append(tx: SqlExecutor, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion = 'any'): Promise<string[]> {
+  async append(
+    tx: SqlExecutor,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion = 'any',
+  ): Promise<string[]> {
     if (events.length === 0) return [];
     const ids = events.map((e) => e.eventId);
     const dupes = new Set(
-      (await tx.query<{ event_id: string }>(`SELECT event_id FROM ${this.events} WHERE event_id = ANY($1::uuid[])`, [ids])).map((r) => r.event_id),
+      (
+        await tx.query<{ event_id: string }>(
+          `SELECT event_id FROM ${this.events} WHERE event_id = ANY($1::uuid[])`,
+          [ids],
+        )
+      ).map((r) => r.event_id),
     );
     const seen = new Set<string>();
     const fresh = events.filter((e) => {
@@ -88,7 +98,8 @@ export class EventStore {
       return true;
     });
     if (fresh.length === 0) {
-      if (typeof expected === 'number' || expected === 'no_stream') await this.checkVersion(tx, streamId, expected);
+      if (typeof expected === 'number' || expected === 'no_stream')
+        await this.checkVersion(tx, streamId, expected);
       return [];
     }
     const last = await this.reserveVersions(tx, streamId, fresh.length, expected);
@@ -96,7 +107,17 @@ export class EventStore {
     const cols = 9;
     const values: unknown[] = [];
     const rows = fresh.map((e, i) => {
-      values.push(e.eventId, streamId, first + i, e.type, e.subject, e.occurredAt, e.producer, e.correlationId, JSON.stringify(e.data));
+      values.push(
+        e.eventId,
+        streamId,
+        first + i,
+        e.type,
+        e.subject,
+        e.occurredAt,
+        e.producer,
+        e.correlationId,
+        JSON.stringify(e.data),
+      );
       const b = i * cols;
       return `($${b + 1}::uuid, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}::timestamptz, $${b + 7}, $${b + 8}, $${b + 9}::jsonb)`;
     });
@@ -113,7 +134,12 @@ export class EventStore {
   }
 
   /** Events after `from` that can no longer be overtaken by a transaction still in flight. */
-  async readAll(db: SqlExecutor, from: Checkpoint, limit: number, types?: readonly string[]): Promise<StoredEvent[]> {
+  async readAll(
+    db: SqlExecutor,
+    from: Checkpoint,
+    limit: number,
+    types?: readonly string[],
+  ): Promise<StoredEvent[]> {
     const params: unknown[] = [from.txId, from.position, limit];
     let typeFilter = '';
     if (types && types.length > 0) {
@@ -149,8 +175,15 @@ export class EventStore {
     return Number(row?.n ?? 0);
   }
 
-  private async checkVersion(tx: SqlExecutor, streamId: string, expected: number | 'no_stream'): Promise<void> {
-    const [row] = await tx.query<{ version: number }>(`SELECT version FROM ${this.streams} WHERE stream_id = $1`, [streamId]);
+  private async checkVersion(
+    tx: SqlExecutor,
+    streamId: string,
+    expected: number | 'no_stream',
+  ): Promise<void> {
+    const [row] = await tx.query<{ version: number }>(
+      `SELECT version FROM ${this.streams} WHERE stream_id = $1`,
+      [streamId],
+    );
     const current = row?.version ?? 0;
     if ((expected === 'no_stream' && row) || (typeof expected === 'number' && current !== expected)) {
       throw new WrongExpectedVersionError(streamId, expected);
@@ -158,7 +191,12 @@ export class EventStore {
   }
 
   /** Moves the stream's version forward by `n` under its row lock and returns the new version. */
-  private async reserveVersions(tx: SqlExecutor, streamId: string, n: number, expected: ExpectedVersion): Promise<number> {
+  private async reserveVersions(
+    tx: SqlExecutor,
+    streamId: string,
+    n: number,
+    expected: ExpectedVersion,
+  ): Promise<number> {
     if (expected === 'any') {
       const [row] = await tx.query<{ version: number }>(
         `INSERT INTO ${this.streams} (stream_id, version) VALUES ($1, $2)

@@ -37,13 +37,21 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions,
   ) {
     this.checkpoints = `${quoteIdent(schema)}.checkpoints`;
-    this.lockKey = BigInt.asIntN(64, BigInt('0x' + createHash('sha256').update(`projection:${schema}:${projector.name}`).digest('hex').slice(0, 16))).toString();
+    this.lockKey = BigInt.asIntN(
+      64,
+      BigInt(
+        '0x' +
+          createHash('sha256').update(`projection:${schema}:${projector.name}`).digest('hex').slice(0, 16),
+      ),
+    ).toString();
   }
 
   /** Applies at most one batch; returns how many events it applied (0 when caught up or locked out). */
   async runOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [this.lockKey]);
+      const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [
+        this.lockKey,
+      ]);
       if (!lock?.ok) return 0;
       const from = await this.checkpoint(tx);
       const events = await this.store.readAll(tx, from, this.options.batchSize, this.projector.types);
@@ -98,7 +106,8 @@ export class ProjectionRunner {
         this.options.onError?.(err);
       }
       if (applied > 0 && this.running) continue;
-      const waitMs = failures > 0 ? Math.min(5_000, this.options.idleMs * 2 ** failures) : this.options.idleMs;
+      const waitMs =
+        failures > 0 ? Math.min(5_000, this.options.idleMs * 2 ** failures) : this.options.idleMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, waitMs);
         this.wakeUp = () => {

@@ -18,7 +18,9 @@ export type EventEnvelope<TType extends string = string, TData = unknown> = {
 
 export const envelopeSchema = z.object({
   id: z.string().uuid(),
-  type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.v[0-9]+$/, 'dotted and versioned, e.g. usage.recorded.v1'),
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.v[0-9]+$/, 'dotted and versioned, e.g. usage.recorded.v1'),
   subject: z.string().min(1).max(200),
   occurredAt: z.string().datetime({ offset: true }),
   producer: z.string().min(1).max(100),

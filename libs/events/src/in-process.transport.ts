@@ -1,5 +1,11 @@
 import type { EventEnvelope } from './envelope';
-import type { BatchHandler, DeliveredEvent, EventTransport, SubscribeOptions, Subscription } from './transport';
+import type {
+  BatchHandler,
+  DeliveredEvent,
+  EventTransport,
+  SubscribeOptions,
+  Subscription,
+} from './transport';
 
 type Group = { groupId: string; handler: BatchHandler; tail: Promise<void> };
 
@@ -59,7 +65,8 @@ export class InProcessTransport implements EventTransport {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const byGroup = this.groups.get(options.topic) ?? new Map<string, Group>();
     this.groups.set(options.topic, byGroup);
-    if (byGroup.has(options.groupId)) throw new Error(`group ${options.groupId} already subscribed to ${options.topic}`);
+    if (byGroup.has(options.groupId))
+      throw new Error(`group ${options.groupId} already subscribed to ${options.topic}`);
     const group: Group = { groupId: options.groupId, handler: options.handler, tail: Promise.resolve() };
     byGroup.set(options.groupId, group);
     const key = `${options.topic}\u0000${options.groupId}`;

@@ -9,7 +9,14 @@ export {
   type UsageRecordedV1,
   type UsageRecordedEvent,
 } from './usage-recorded';
-export { TOPICS, type EventTransport, type DeliveredEvent, type BatchHandler, type SubscribeOptions, type Subscription } from './transport';
+export {
+  TOPICS,
+  type EventTransport,
+  type DeliveredEvent,
+  type BatchHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from './transport';
 export { InProcessTransport } from './in-process.transport';
 export { KafkaTransport, decodeEnvelope, type KafkaTransportOptions } from './kafka.transport';
 export { Outbox, type OutboxOptions } from './outbox';

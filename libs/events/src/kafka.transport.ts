@@ -10,7 +10,11 @@ export type KafkaTransportOptions = {
   partitions?: number;
   /** How long one publish may take before it fails and the caller keeps the events for later. */
   publishTimeoutMs?: number;
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+  log?: (
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    extra?: Record<string, unknown>,
+  ) => void;
 };
 
 type LogFn = NonNullable<KafkaTransportOptions['log']>;
@@ -44,7 +48,11 @@ export class KafkaTransport implements EventTransport {
         () =>
         ({ level, log: entry }: LogEntry) => {
           const { message, ...extra } = entry;
-          log(level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug', `kafka: ${message}`, extra);
+          log(
+            level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'debug',
+            `kafka: ${message}`,
+            extra,
+          );
         },
     });
   }
@@ -92,8 +100,9 @@ export class KafkaTransport implements EventTransport {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
         const delivered: DeliveredEvent[] = [];
         for (const m of batch.messages) {
           const text = m.value ? m.value.toString('utf8') : '';
@@ -113,7 +122,7 @@ export class KafkaTransport implements EventTransport {
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
         ]);
-        await heartbeat();
+        await payload.heartbeat();
       },
     });
     return {

@@ -10,7 +10,7 @@ export type OutboxOptions = {
   /** Longest an event waits in memory before its batch is written (the kill -9 window). */
   flushMs: number;
   batchSize: number;
-  /** Events held in memory when the database cannot take them; past this, `enqueue` refuses. */
+  /** Events held in memory when the database cannot take them; past this, `isFull()` says so. */
   bufferLimit: number;
   claimMs?: number;
   onError?: (stage: 'flush' | 'relay', err: unknown) => void;
@@ -45,13 +45,19 @@ export class Outbox {
     if (!TABLE_RE.test(options.table)) throw new Error(`invalid outbox table ${options.table}`);
   }
 
-  /** Queues one event; false when the buffer is full (the caller must refuse the work). */
-  enqueue(event: EventEnvelope): boolean {
-    if (this.buffer.length >= this.options.bufferLimit) return false;
+  /**
+   * Queues one event. It always accepts (the work the event records is done already); admission
+   * control is the caller's, before the work starts, through `isFull()`.
+   */
+  enqueue(event: EventEnvelope): void {
     this.buffer.push(event);
     if (this.buffer.length >= this.options.batchSize) this.scheduleFlush(0);
     else this.scheduleFlush(this.options.flushMs);
-    return true;
+  }
+
+  /** True when the database has not taken events for a while: refuse new work until it does. */
+  isFull(): boolean {
+    return this.buffer.length >= this.options.bufferLimit;
   }
 
   /** Events not yet accepted by the transport: in memory plus in the outbox table. */
@@ -170,10 +176,10 @@ export class Outbox {
       );
     } catch (err) {
       await this.db
-        .query(`UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`, [
-          seqs,
-          this.options.instanceId,
-        ])
+        .query(
+          `UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`,
+          [seqs, this.options.instanceId],
+        )
         .catch(() => undefined);
       throw err;
     }

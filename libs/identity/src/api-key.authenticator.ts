@@ -14,7 +14,8 @@ export class ApiKeyAuthenticator {
   private readonly inflight = new Map<string, Promise<Principal | null>>();
 
   constructor(
-    private readonly repo: IdentityRepository,
+    /** Null in services that accept only the master key (they do not own the key tables). */
+    private readonly repo: IdentityRepository | null,
     private readonly masterKey: string,
     private readonly ttlMs: number,
     private readonly maxEntries = 100_000,
@@ -23,14 +24,16 @@ export class ApiKeyAuthenticator {
 
   async authenticate(presented: string | null): Promise<Principal | null> {
     if (!presented) return null;
-    if (safeEqual(presented, this.masterKey)) return { kind: 'admin', teamId: DEFAULT_TEAM_ID, keyId: MASTER_KEY_ID };
-    if (!looksLikeApiKey(presented)) return null;
+    if (safeEqual(presented, this.masterKey))
+      return { kind: 'admin', teamId: DEFAULT_TEAM_ID, keyId: MASTER_KEY_ID };
+    if (!this.repo || !looksLikeApiKey(presented)) return null;
+    const repo = this.repo;
     const hash = hashApiKey(presented);
     const hit = this.cache.get(hash);
     if (hit && hit.expiresAt > this.now()) return hit.principal;
     const pending = this.inflight.get(hash);
     if (pending) return pending;
-    const lookup = this.repo
+    const lookup = repo
       .findByHash(hash)
       .then((row) => {
         const principal = toPrincipal(row);

@@ -43,7 +43,10 @@ export function safeEqual(a: string, b: string): boolean {
  * Anthropic SDKs, Codex), `x-api-key` (Claude Code), `x-goog-api-key` (Gemini SDK) or Gemini's
  * `?key=` query parameter.
  */
-export function extractApiKey(headers: Readonly<Record<string, string | string[] | undefined>>, query?: Readonly<Record<string, unknown>>): string | null {
+export function extractApiKey(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  query?: Readonly<Record<string, unknown>>,
+): string | null {
   const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
   const auth = first(headers['authorization']);
   if (auth) {

@@ -23,7 +23,14 @@ export class IdentityError extends Error {
 }
 
 type TeamRow = { id: string; name: string; created_at: Date; disabled_at: Date | null };
-type KeyRow = { id: string; team_id: string; name: string; key_prefix: string; created_at: Date; revoked_at: Date | null };
+type KeyRow = {
+  id: string;
+  team_id: string;
+  name: string;
+  key_prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+};
 
 const toTeam = (r: TeamRow): Team => ({
   id: r.id,
@@ -71,12 +78,17 @@ export class IdentityRepository {
   }
 
   async listTeams(): Promise<Team[]> {
-    const rows = await this.db.query<TeamRow>(`SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams ORDER BY created_at, id`);
+    const rows = await this.db.query<TeamRow>(
+      `SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams ORDER BY created_at, id`,
+    );
     return rows.map(toTeam);
   }
 
   async getTeam(id: string): Promise<Team> {
-    const [row] = await this.db.query<TeamRow>(`SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams WHERE id = $1`, [id]);
+    const [row] = await this.db.query<TeamRow>(
+      `SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams WHERE id = $1`,
+      [id],
+    );
     if (!row) throw new IdentityError('TEAM_NOT_FOUND', `team ${id} not found`);
     return toTeam(row);
   }
@@ -88,7 +100,10 @@ export class IdentityRepository {
       [id],
     );
     if (!row) throw new IdentityError('TEAM_NOT_FOUND', `team ${id} not found`);
-    await this.db.query(`UPDATE ${this.schema}.api_keys SET revoked_at = now() WHERE team_id = $1 AND revoked_at IS NULL`, [id]);
+    await this.db.query(
+      `UPDATE ${this.schema}.api_keys SET revoked_at = now() WHERE team_id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
     return toTeam(row);
   }
 
@@ -111,7 +126,9 @@ export class IdentityRepository {
           `SELECT id, team_id, name, key_prefix, created_at, revoked_at FROM ${this.schema}.api_keys WHERE team_id = $1 ORDER BY created_at, id`,
           [teamId],
         )
-      : await this.db.query<KeyRow>(`SELECT id, team_id, name, key_prefix, created_at, revoked_at FROM ${this.schema}.api_keys ORDER BY created_at, id`);
+      : await this.db.query<KeyRow>(
+          `SELECT id, team_id, name, key_prefix, created_at, revoked_at FROM ${this.schema}.api_keys ORDER BY created_at, id`,
+        );
     return rows.map(toKey);
   }
 
@@ -126,13 +143,23 @@ export class IdentityRepository {
   }
 
   async findByHash(hash: string): Promise<KeyLookup | null> {
-    const [row] = await this.db.query<{ id: string; team_id: string; revoked_at: Date | null; disabled_at: Date | null }>(
+    const [row] = await this.db.query<{
+      id: string;
+      team_id: string;
+      revoked_at: Date | null;
+      disabled_at: Date | null;
+    }>(
       `SELECT k.id, k.team_id, k.revoked_at, t.disabled_at
          FROM ${this.schema}.api_keys k JOIN ${this.schema}.teams t ON t.id = k.team_id
         WHERE k.key_hash = $1`,
       [hash],
     );
     if (!row) return null;
-    return { keyId: row.id, teamId: row.team_id, revoked: row.revoked_at !== null, teamDisabled: row.disabled_at !== null };
+    return {
+      keyId: row.id,
+      teamId: row.team_id,
+      revoked: row.revoked_at !== null,
+      teamDisabled: row.disabled_at !== null,
+    };
   }
 }

@@ -1,2 +1,2 @@
 export { createLogger, flushLogger, type Logger } from './logger';
-export { metricsRegistry } from './metrics';
+export { createMetricsRegistry, Registry } from './metrics';

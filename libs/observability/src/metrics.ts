@@ -1,15 +1,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /**
- * One registry per process: in standalone mode the three services share it, so metric names carry
- * the service prefix (`sluice_gateway_…`, `sluice_ledger_…`).
+ * A registry per application instance (tests start several in one process, and prom-client refuses
+ * a metric name twice in one registry). Names carry the service: `sluice_gateway_…`.
  */
-let registry: Registry | null = null;
-
-export function metricsRegistry(): Registry {
-  if (!registry) {
-    registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
-  }
+export function createMetricsRegistry(options: { processMetrics: boolean }): Registry {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
   return registry;
 }
+
+export { Registry } from 'prom-client';

@@ -1,0 +1,1 @@
+export const IDENTITY_REPOSITORY = Symbol('IDENTITY_REPOSITORY');

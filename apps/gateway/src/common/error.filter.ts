@@ -1,0 +1,79 @@
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '@sluice/observability';
+import { GatewayError, type GatewayErrorCode } from './gateway-error';
+import { errorBody, protocolOf } from './protocol';
+
+/**
+ * The one place errors become responses: every failure is rendered in the error shape of the
+ * protocol the caller speaks, with its status. Unknown errors are 500s whose details go to the log
+ * (never the message of an arbitrary exception, which could carry request content).
+ */
+@Catch()
+export class GatewayErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const err = toGatewayError(exception, `${req.method} ${req.url.split('?', 1)[0] ?? ''}`);
+    if (err.status >= 500) {
+      this.logger.error(
+        { requestId: req.id, err: exception instanceof Error ? exception.stack : String(exception) },
+        'request failed',
+      );
+    }
+    if (req.sluice) req.sluice.errorCode = err.code;
+    if (reply.sent || reply.raw.headersSent) {
+      // A stream already started: all that can be done is to end it.
+      reply.raw.end();
+      return;
+    }
+    const protocol = req.sluice?.protocol ?? protocolOf(req.url);
+    void reply.status(err.status).send(errorBody(protocol, err.status, err.code, err.message, err.param));
+  }
+}
+
+type FastifyLikeError = { statusCode?: number; code?: string; message?: string };
+
+export function toGatewayError(exception: unknown, route = ''): GatewayError {
+  if (exception instanceof GatewayError) return exception;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code: GatewayErrorCode =
+      status === 401
+        ? 'invalid_api_key'
+        : status === 403
+          ? 'permission_denied'
+          : status === 404
+            ? 'not_found'
+            : status === 413
+              ? 'request_too_large'
+              : status >= 500
+                ? 'internal_error'
+                : 'invalid_request';
+    // Nest's own 404 (no such route) says nothing useful; name the route instead.
+    const message = status === 404 ? `Unknown route: ${route}` : exception.message;
+    if (status === 400 && /JSON/.test(message))
+      return new GatewayError(400, 'invalid_json', 'Request body is not valid JSON.');
+    return new GatewayError(status, code, message);
+  }
+  // Errors Fastify raises before a handler runs (body parsing, size limits).
+  const f = exception as FastifyLikeError;
+  if (typeof f?.code === 'string' && f.code.startsWith('FST_')) {
+    if (f.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return new GatewayError(413, 'request_too_large', 'Request body is larger than the configured limit.');
+    if (f.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return new GatewayError(415, 'invalid_request', 'Unsupported content type: send application/json.');
+    if (f.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return new GatewayError(400, 'invalid_json', 'Request body is empty; a JSON object is required.');
+    if (f.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || f.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+      return new GatewayError(400, 'invalid_json', 'Request body is not valid JSON.');
+    }
+    const status = f.statusCode && f.statusCode >= 400 && f.statusCode < 500 ? f.statusCode : 400;
+    return new GatewayError(status, 'invalid_request', 'The request could not be read.');
+  }
+  if (exception instanceof SyntaxError)
+    return new GatewayError(400, 'invalid_json', 'Request body is not valid JSON.');
+  return new GatewayError(500, 'internal_error', 'Internal error in the gateway.');
+}

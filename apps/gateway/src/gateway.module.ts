@@ -1,0 +1,44 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import {
+  AdminKeyStrategy,
+  API_KEY_AUTHENTICATOR,
+  ApiKeyAuthenticator,
+  IdentityRepository,
+} from '@sluice/identity';
+import { AdminController } from './admin/admin.controller';
+import { IDENTITY_REPOSITORY } from './admin/admin.tokens';
+import { DataPlaneGuard } from './auth/data-plane.guard';
+import { ChatCompletionsController } from './chat/chat-completions.controller';
+import { ChatCompletionsService } from './chat/chat-completions.service';
+import { GATEWAY_RUNTIME, type GatewayRuntime } from './gateway.runtime';
+import { HealthController } from './health/health.controller';
+import { ModelsController } from './models/models.controller';
+import { ModelRouter } from './routing/model-router.service';
+import { UsageRecorder } from './usage/usage-recorder.service';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(runtime: GatewayRuntime): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [PassportModule],
+      controllers: [HealthController, ModelsController, ChatCompletionsController, AdminController],
+      providers: [
+        { provide: GATEWAY_RUNTIME, useValue: runtime },
+        { provide: IDENTITY_REPOSITORY, useFactory: () => new IdentityRepository(runtime.db) },
+        {
+          provide: API_KEY_AUTHENTICATOR,
+          inject: [IDENTITY_REPOSITORY],
+          useFactory: (repo: IdentityRepository) =>
+            new ApiKeyAuthenticator(repo, runtime.masterKey, runtime.config.keyCacheTtlMs),
+        },
+        AdminKeyStrategy,
+        DataPlaneGuard,
+        UsageRecorder,
+        ModelRouter,
+        ChatCompletionsService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export { createGatewayApp } from './gateway.app';
+export { startGatewayServer, type GatewayServer } from './gateway.server';
+export type { GatewayRuntime } from './gateway.runtime';

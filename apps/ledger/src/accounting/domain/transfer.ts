@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { AccountingError } from './accounting.errors';
+import { SLUICE_LEDGER_NAMESPACE, type AccountId, type LedgerCode } from './accounts';
+
+/**
+ * TigerBeetle's transfer shapes: `single` posts at once; `pending` reserves (pending columns) until a
+ * `post` (full or partial, the rest is released), a `void`, or an `expire` after `timeoutAt` resolves it.
+ */
+export type TransferKind = 'single' | 'pending' | 'post' | 'void' | 'expire';
+
+/** Why money moved (TigerBeetle's `code`). */
+export type TransferCode =
+  | 'usage.provider_cost'
+  | 'usage.margin'
+  | 'usage.rounding'
+  | 'usage.subsidy'
+  | 'top_up'
+  | 'credit_expiry'
+  | 'correction.reversal'
+  | 'marketplace.hold'
+  | 'marketplace.seller_earning'
+  | 'marketplace.fee';
+
+export type Transfer = {
+  /** Deterministic: `deriveTransferId(eventId, leg)`; the idempotency key. */
+  id: string;
+  kind: TransferKind;
+  debitAccountId: AccountId;
+  creditAccountId: AccountId;
+  /** > 0. For `post` the amount posted (<= the pending amount); for `void`/`expire` the pending amount. */
+  amountNanoUsd: bigint;
+  ledger: LedgerCode;
+  code: TransferCode;
+  /** The pending transfer a `post`/`void`/`expire` resolves; null otherwise. */
+  pendingId: string | null;
+  /** When a `pending` transfer may be expired (ISO-8601 instant); null for every other kind. */
+  timeoutAt: string | null;
+  /** A correction's reversal names the transfer it reverses (TigerBeetle's correcting-transfers recipe). */
+  correctsTransferId: string | null;
+  /** The event that caused this transfer; with `leg` it determines the id. */
+  eventId: string;
+  /** Which leg of the event's posting this is (`provider_cost`, `hold`, `reversal:<id>` ...). */
+  leg: string;
+  /** Effective (accounting) time: the event's `occurredAt`, never the wall clock. */
+  bookedAt: string;
+  /** Business references (request id, price version, contract ...), TigerBeetle's user_data. */
+  ref: Readonly<Record<string, string>>;
+};
+
+/**
+ * UUIDv5 of `<eventId>/<leg>` in the ledger namespace. v5 rather than a SHA-256 UUIDv8 because Postgres can
+ * derive the same id (`uuid_generate_v5`), so SQL checks and backfills agree with this code byte for byte;
+ * SHA-1's collision weakness does not matter for ids whose inputs are our own event ids.
+ */
+export function deriveTransferId(eventId: string, leg: string): string {
+  if (eventId.length === 0 || leg.length === 0)
+    throw new AccountingError('transfer_invalid', 'eventId and leg are required');
+  return uuidv5(`${eventId}/${leg}`, SLUICE_LEDGER_NAMESPACE);
+}
+
+function canonical(value: unknown): string {
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+}
+
+/**
+ * SHA-256 (hex) of the transfer's canonical JSON, id included. Formance's idempotency rule: the same id with
+ * the same body is a replay, the same id with another body is an error. Store it beside the row in Postgres.
+ */
+export function transferBodyHash(t: Transfer): string {
+  return createHash('sha256').update(canonical(t)).digest('hex');
+}
+
+/** Shape checks that need no ledger state. */
+export function assertWellFormed(t: Transfer): void {
+  const fail = (
+    code: 'transfer_invalid' | 'amount_must_be_positive' | 'accounts_must_be_different',
+    msg: string,
+  ): never => {
+    throw new AccountingError(code, `transfer ${t.id}: ${msg}`, { transferId: t.id });
+  };
+  if (t.amountNanoUsd <= 0n) fail('amount_must_be_positive', 'amount must be > 0');
+  if (t.debitAccountId === t.creditAccountId)
+    fail('accounts_must_be_different', 'debit and credit accounts are the same');
+  if (t.id !== deriveTransferId(t.eventId, t.leg))
+    fail('transfer_invalid', 'id is not derived from eventId and leg');
+  if (Number.isNaN(Date.parse(t.bookedAt))) fail('transfer_invalid', 'bookedAt is not a timestamp');
+  const resolves = t.kind === 'post' || t.kind === 'void' || t.kind === 'expire';
+  if (resolves !== (t.pendingId !== null))
+    fail('transfer_invalid', 'pendingId is required exactly for post/void/expire');
+  if ((t.kind === 'pending') !== (t.timeoutAt !== null))
+    fail('transfer_invalid', 'timeoutAt is required exactly for pending');
+  if (t.timeoutAt !== null && Number.isNaN(Date.parse(t.timeoutAt)))
+    fail('transfer_invalid', 'timeoutAt is not a timestamp');
+  if (t.correctsTransferId !== null && t.kind !== 'single')
+    fail('transfer_invalid', 'only single transfers correct others');
+}
+
+/** Fills in the defaults every recipe shares. */
+export function makeTransfer(fields: {
+  eventId: string;
+  leg: string;
+  kind?: TransferKind;
+  debitAccountId: AccountId;
+  creditAccountId: AccountId;
+  amountNanoUsd: bigint;
+  code: TransferCode;
+  bookedAt: string;
+  ledger?: LedgerCode;
+  pendingId?: string | null;
+  timeoutAt?: string | null;
+  correctsTransferId?: string | null;
+  ref?: Readonly<Record<string, string>>;
+}): Transfer {
+  return {
+    id: deriveTransferId(fields.eventId, fields.leg),
+    kind: fields.kind ?? 'single',
+    debitAccountId: fields.debitAccountId,
+    creditAccountId: fields.creditAccountId,
+    amountNanoUsd: fields.amountNanoUsd,
+    ledger: fields.ledger ?? 'usd-nano',
+    code: fields.code,
+    pendingId: fields.pendingId ?? null,
+    timeoutAt: fields.timeoutAt ?? null,
+    correctsTransferId: fields.correctsTransferId ?? null,
+    eventId: fields.eventId,
+    leg: fields.leg,
+    bookedAt: fields.bookedAt,
+    ref: fields.ref ?? {},
+  };
+}

@@ -1,0 +1,37 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ProjectionRunner, type EventStore } from '@sluice/event-store';
+import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
+import { LEDGER_EVENT_STORE, UsageIngestService } from '../ingest/usage-ingest.service';
+import { RequestAuditProjector } from './request-audit.projector';
+
+/** Starts the ledger's asynchronous projectors and wakes them after each ingested batch. */
+@Injectable()
+export class ProjectionsService implements OnModuleInit, OnApplicationShutdown {
+  readonly runners: ProjectionRunner[];
+
+  constructor(
+    @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
+    @Inject(LEDGER_EVENT_STORE) store: EventStore,
+    ingest: UsageIngestService,
+  ) {
+    const options = {
+      batchSize: rt.config.projectionBatch,
+      idleMs: rt.config.projectionIdleMs,
+      onError: (err: unknown) =>
+        rt.logger.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'projection failed; retrying',
+        ),
+    };
+    this.runners = [new ProjectionRunner(rt.db, store, LEDGER_SCHEMA, new RequestAuditProjector(), options)];
+    ingest.onApplied(() => this.runners.forEach((r) => r.wake()));
+  }
+
+  onModuleInit(): void {
+    this.runners.forEach((r) => r.start());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+}

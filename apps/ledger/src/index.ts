@@ -1,0 +1,3 @@
+export { createLedgerApp } from './ledger.app';
+export { startLedgerServer, type LedgerServer } from './ledger.server';
+export type { LedgerRuntime } from './ledger.runtime';

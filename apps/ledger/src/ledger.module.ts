@@ -1,0 +1,48 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { PassportModule } from '@nestjs/passport';
+import { EventStore } from '@sluice/event-store';
+import { AdminKeyStrategy, API_KEY_AUTHENTICATOR, ApiKeyAuthenticator } from '@sluice/identity';
+import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
+import { ProjectionsService } from './audit/projections.service';
+import { RequestAuditRepository } from './audit/request-audit.repository';
+import { LedgerHealthController } from './health/health.controller';
+import { UsageConsumer } from './ingest/usage.consumer';
+import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
+import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
+
+@Module({})
+export class LedgerModule {
+  static forRoot(runtime: LedgerRuntime): DynamicModule {
+    return {
+      module: LedgerModule,
+      imports: [
+        PassportModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          playground: false,
+          introspection: true,
+          includeStacktraceInErrorResponses: false,
+          include: [LedgerModule],
+        }),
+      ],
+      controllers: [LedgerHealthController],
+      providers: [
+        { provide: LEDGER_RUNTIME, useValue: runtime },
+        { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
+        { provide: REQUEST_AUDIT_REPOSITORY, useValue: new RequestAuditRepository(runtime.db) },
+        // The ledger owns no key tables: its GraphQL accepts the master key only (for now).
+        { provide: API_KEY_AUTHENTICATOR, useValue: new ApiKeyAuthenticator(null, runtime.masterKey, 0) },
+        AdminKeyStrategy,
+        UsageIngestService,
+        UsageConsumer,
+        ProjectionsService,
+        AuditResolver,
+      ],
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { openMigratedDatabase, createKafkaTransport, newInstanceId, stopOnSignals } from './boot';
