@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
-import { MockUpstream, type RecordedRequest } from '../src/mock-upstream/index';
+import { lastToolResult, MockUpstream, toolResults, type RecordedRequest } from '../src/mock-upstream/index';
 
 // The official SDKs parse the mock's answers: if the mock's wire format drifts from the real providers',
 // these tests fail in the SDKs' own validation, not in hand-written expectations.
@@ -485,6 +485,85 @@ void describe('MockUpstream', () => {
         ],
       });
       assert.equal(second.choices[0]?.message.content, 'The tool said 22C');
+    });
+
+    void it('finds tool results in every protocol for a scripted tool loop', async () => {
+      mock.respondWith((request) => {
+        const results = toolResults(request);
+        if (results.length === 0)
+          return { toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] };
+        const last = lastToolResult(request)!;
+        return { text: `${results.length}:${last.callId ?? last.name}:${last.content}:${last.isError}` };
+      });
+
+      const chat1 = await openai.chat.completions.create({
+        model: 'g',
+        messages: [{ role: 'user', content: 'w?' }],
+      });
+      const chatCall = chat1.choices[0]!.message.tool_calls![0]!;
+      const chat2 = await openai.chat.completions.create({
+        model: 'g',
+        messages: [
+          { role: 'user', content: 'w?' },
+          chat1.choices[0]!.message,
+          { role: 'tool', tool_call_id: chatCall.id, content: '22C' },
+        ],
+      });
+      assert.equal(chat2.choices[0]?.message.content, `1:${chatCall.id}:22C:false`);
+
+      const resp1 = await openai.responses.create({ model: 'g', input: 'w?' });
+      const fc = resp1.output[0]!;
+      assert.equal(fc.type, 'function_call');
+      const callId = fc.type === 'function_call' ? fc.call_id : '';
+      const resp2 = await openai.responses.create({
+        model: 'g',
+        input: [
+          { role: 'user', content: 'w?' },
+          ...resp1.output.filter((item) => item.type === 'function_call'),
+          { type: 'function_call_output', call_id: callId, output: '23C' },
+        ],
+      });
+      assert.equal(resp2.output_text, `1:${callId}:23C:false`);
+
+      const msg1 = await anthropic.messages.create({
+        model: 'c',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'w?' }],
+      });
+      const toolUse = msg1.content.find((b) => b.type === 'tool_use')!;
+      const toolUseId = toolUse.type === 'tool_use' ? toolUse.id : '';
+      const msg2 = await anthropic.messages.create({
+        model: 'c',
+        max_tokens: 50,
+        messages: [
+          { role: 'user', content: 'w?' },
+          { role: 'assistant', content: msg1.content },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: toolUseId, content: 'no data', is_error: true }],
+          },
+        ],
+      });
+      assert.equal(
+        msg2.content[0]?.type === 'text' ? msg2.content[0].text : '',
+        `1:${toolUseId}:no data:true`,
+      );
+
+      const gen1 = await gemini.models.generateContent({ model: 'gm', contents: 'w?' });
+      const functionCall = gen1.functionCalls![0]!;
+      assert.equal(functionCall.name, 'get_weather');
+      const gen2 = await gemini.models.generateContent({
+        model: 'gm',
+        contents: [
+          { role: 'user', parts: [{ text: 'w?' }] },
+          gen1.candidates![0]!.content!,
+          {
+            role: 'user',
+            parts: [{ functionResponse: { name: 'get_weather', response: { output: '24C' } } }],
+          },
+        ],
+      });
+      assert.equal(gen2.text, '1:get_weather:{"output":"24C"}:false');
     });
 
     void it('awaits the next request', async () => {

@@ -15,3 +15,4 @@ export type {
   RecordedRequest,
 } from './mock-upstream.types';
 export { splitText } from './resolved-turn';
+export { lastToolResult, toolResults, type MockToolResult } from './tool-results';
