@@ -27,19 +27,55 @@ export interface ModelProfileRule {
 
 /** Built-in rules, most specific first. Operators prepend their own through `resolveModelProfile(model, rules)`. */
 export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
-  { pattern: 'claude-3-haiku*', profile: { maxOutputTokens: 4096, reasoning: false, anthropicThinking: 'budget' } },
-  { pattern: 'claude-3-5*', profile: { maxOutputTokens: 8192, reasoning: false, anthropicThinking: 'budget' } },
-  { pattern: 'claude-3-7*', profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude-opus-4-1*', profile: { maxOutputTokens: 32000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude-opus-4-2*', profile: { maxOutputTokens: 32000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude-opus-4-5*', profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude-sonnet-4*', profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude-haiku-4*', profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' } },
-  { pattern: 'claude*', profile: { maxOutputTokens: 128000, reasoning: true, anthropicThinking: 'adaptive' } },
+  {
+    pattern: 'claude-3-haiku*',
+    profile: { maxOutputTokens: 4096, reasoning: false, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-3-5*',
+    profile: { maxOutputTokens: 8192, reasoning: false, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-3-7*',
+    profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-opus-4-1*',
+    profile: { maxOutputTokens: 32000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-opus-4-2*',
+    profile: { maxOutputTokens: 32000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-opus-4-5*',
+    profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-sonnet-4*',
+    profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude-haiku-4*',
+    profile: { maxOutputTokens: 64000, reasoning: true, anthropicThinking: 'budget' },
+  },
+  {
+    pattern: 'claude*',
+    profile: { maxOutputTokens: 128000, reasoning: true, anthropicThinking: 'adaptive' },
+  },
   { pattern: 'gpt-3.5*', profile: { maxOutputTokens: 4096, reasoning: false, maxTokensField: 'max_tokens' } },
-  { pattern: 'gpt-4o*', profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' } },
-  { pattern: 'chatgpt-4o*', profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' } },
-  { pattern: 'gpt-4.1*', profile: { maxOutputTokens: 32768, reasoning: false, maxTokensField: 'max_completion_tokens' } },
+  {
+    pattern: 'gpt-4o*',
+    profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' },
+  },
+  {
+    pattern: 'chatgpt-4o*',
+    profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' },
+  },
+  {
+    pattern: 'gpt-4.1*',
+    profile: { maxOutputTokens: 32768, reasoning: false, maxTokensField: 'max_completion_tokens' },
+  },
   { pattern: 'gpt-4*', profile: { maxOutputTokens: 8192, reasoning: false, maxTokensField: 'max_tokens' } },
   {
     pattern: 'gpt-5*-chat*',
@@ -47,12 +83,49 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   },
   {
     pattern: 'gpt-5*',
-    profile: { maxOutputTokens: 128000, reasoning: true, sampling: false, maxTokensField: 'max_completion_tokens' },
+    profile: {
+      maxOutputTokens: 128000,
+      reasoning: true,
+      sampling: false,
+      maxTokensField: 'max_completion_tokens',
+    },
   },
-  { pattern: 'gpt-6*', profile: { maxOutputTokens: 128000, reasoning: true, sampling: false, maxTokensField: 'max_completion_tokens' } },
-  { pattern: 'o1*', profile: { maxOutputTokens: 100000, reasoning: true, sampling: false, maxTokensField: 'max_completion_tokens' } },
-  { pattern: 'o3*', profile: { maxOutputTokens: 100000, reasoning: true, sampling: false, maxTokensField: 'max_completion_tokens' } },
-  { pattern: 'o4*', profile: { maxOutputTokens: 100000, reasoning: true, sampling: false, maxTokensField: 'max_completion_tokens' } },
+  {
+    pattern: 'gpt-6*',
+    profile: {
+      maxOutputTokens: 128000,
+      reasoning: true,
+      sampling: false,
+      maxTokensField: 'max_completion_tokens',
+    },
+  },
+  {
+    pattern: 'o1*',
+    profile: {
+      maxOutputTokens: 100000,
+      reasoning: true,
+      sampling: false,
+      maxTokensField: 'max_completion_tokens',
+    },
+  },
+  {
+    pattern: 'o3*',
+    profile: {
+      maxOutputTokens: 100000,
+      reasoning: true,
+      sampling: false,
+      maxTokensField: 'max_completion_tokens',
+    },
+  },
+  {
+    pattern: 'o4*',
+    profile: {
+      maxOutputTokens: 100000,
+      reasoning: true,
+      sampling: false,
+      maxTokensField: 'max_completion_tokens',
+    },
+  },
   { pattern: 'gemini-1*', profile: { maxOutputTokens: 8192, reasoning: false } },
   { pattern: 'gemini-2.0*', profile: { maxOutputTokens: 8192, reasoning: false } },
   { pattern: 'gemini-2.5*', profile: { maxOutputTokens: 65536, reasoning: true, geminiThinking: 'budget' } },

@@ -110,8 +110,4 @@ export type IrContentPart =
 
 /** The blocks a model produces (response IR and stream blocks). */
 export type IrOutputPart =
-  | IrTextPart
-  | IrThinkingPart
-  | IrRedactedThinkingPart
-  | IrToolCallPart
-  | IrCustomToolCallPart;
+  IrTextPart | IrThinkingPart | IrRedactedThinkingPart | IrToolCallPart | IrCustomToolCallPart;

@@ -40,8 +40,7 @@ export interface IrFunctionTool {
 }
 
 export type IrCustomToolFormat =
-  | { type: 'text' }
-  | { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string };
+  { type: 'text' } | { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string };
 
 /** OpenAI custom/freeform tool: the model writes raw text (e.g. Codex `apply_patch` with a Lark grammar). */
 export interface IrCustomTool {

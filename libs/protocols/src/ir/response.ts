@@ -5,13 +5,7 @@ import type { IrOutputPart } from './content';
  * for same-protocol re-encoding.
  */
 export type IrStopKind =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'content_filter'
-  | 'error'
-  | 'other';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'content_filter' | 'error' | 'other';
 
 export interface IrStopReason {
   kind: IrStopKind;
@@ -43,7 +37,8 @@ export const emptyUsage = (): IrUsage => ({
   reasoningTokens: 0,
 });
 
-export const totalInputTokens = (u: IrUsage): number => u.inputUncachedTokens + u.cacheReadTokens + u.cacheWriteTokens;
+export const totalInputTokens = (u: IrUsage): number =>
+  u.inputUncachedTokens + u.cacheReadTokens + u.cacheWriteTokens;
 
 export interface IrResponse {
   /** Upstream id, kept (chatcmpl-…, msg_…, resp_…, Gemini responseId). */

@@ -1,0 +1,87 @@
+import type { JsonObject, JsonValue } from '../ir/common';
+
+export type Obj = Record<string, unknown>;
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+export const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+export const objOrEmpty = (v: unknown): Obj => (isObj(v) ? v : {});
+
+/** `JSON.parse` of a tool-arguments string into an object; anything else is wrapped so nothing is lost. */
+export const parseArguments = (json: string): JsonObject => {
+  if (json.trim() === '') return {};
+  try {
+    const v = JSON.parse(json) as JsonValue;
+    if (isObj(v)) return v;
+    return { _raw: json };
+  } catch {
+    return { _raw: json };
+  }
+};
+
+/** The inverse of `parseArguments`: an object becomes a JSON string, `{_raw}` becomes its raw string again. */
+export const stringifyArguments = (input: unknown): string => {
+  if (isObj(input)) {
+    const keys = Object.keys(input);
+    if (keys.length === 1 && keys[0] === '_raw' && typeof input._raw === 'string') return input._raw;
+    return JSON.stringify(input);
+  }
+  if (input === undefined || input === null) return '{}';
+  return JSON.stringify(input);
+};
+
+export const toJsonObject = (v: unknown): JsonObject => (isObj(v) ? (v as JsonObject) : {});
+
+/** Copies the fields of `src` not in `known` (for `extras.native`). */
+export const unknownFields = (src: Obj, known: readonly string[]): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(src)) if (!known.includes(k) && v !== undefined) out[k] = v;
+  return out;
+};
+
+/** Removes keys whose value is undefined, so encoded bodies carry no `"x": undefined` noise. */
+export const compact = <T extends Obj>(o: T): T => {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+};
+
+/** Parses a `data:` URL (`data:image/png;base64,....`). */
+export const parseDataUrl = (url: string): { mediaType: string; data: string } | undefined => {
+  const m = /^data:([^;,]+)?((?:;[^;,]+)*?);base64,(.*)$/s.exec(url);
+  if (!m) return undefined;
+  return { mediaType: m[1] ?? 'application/octet-stream', data: m[3] ?? '' };
+};
+
+export const toDataUrl = (mediaType: string, data: string): string => `data:${mediaType};base64,${data}`;
+
+/** Guess an image media type from a URL's extension (Gemini `fileData` needs one). */
+export const guessMediaType = (url: string): string => {
+  const ext = /\.([a-z0-9]+)(?:[?#].*)?$/i.exec(url)?.[1]?.toLowerCase();
+  switch (ext) {
+    case 'png':
+      return 'image/png';
+    case 'gif':
+      return 'image/gif';
+    case 'webp':
+      return 'image/webp';
+    case 'pdf':
+      return 'application/pdf';
+    default:
+      return 'image/jpeg';
+  }
+};
+
+let counter = 0;
+/** A fresh id with a prefix (`call_…`, `msg_…`). Random enough for per-response ids; not a secret. */
+export const newId = (prefix: string): string => {
+  counter = (counter + 1) % 0xffffff;
+  const rand = Array.from({ length: 4 }, () =>
+    Math.floor(Math.random() * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0'),
+  );
+  return `${prefix}${rand.join('').slice(0, 24)}${counter.toString(16).padStart(6, '0')}`;
+};

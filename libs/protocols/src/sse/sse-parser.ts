@@ -1,0 +1,125 @@
+import type { SseEvent } from './sse-event';
+
+/**
+ * Incremental SSE parser (WHATWG event-stream rules): accepts bytes or strings split at any point — inside a
+ * line, between CR and LF, inside a multi-byte UTF-8 character — and returns the events completed so far.
+ * Handles LF, CR and CRLF line ends, multi-line `data`, comments (`:` lines, used as keep-alives), `id`, `retry`,
+ * and a leading BOM.
+ */
+export class SseParser {
+  private readonly decoder = new TextDecoder('utf-8');
+  private buffer = '';
+  private sawCr = false;
+  private started = false;
+  private eventName: string | undefined;
+  private dataLines: string[] = [];
+  private lastId: string | undefined;
+  private retry: number | undefined;
+  private hasFields = false;
+
+  push(chunk: string | Uint8Array): SseEvent[] {
+    const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    return this.feed(text);
+  }
+
+  /** End of input: a final event without its blank line is still delivered (some upstreams omit it). */
+  end(): SseEvent[] {
+    const out = this.feed(this.decoder.decode());
+    if (this.buffer.length > 0) {
+      this.processLine(this.buffer, out);
+      this.buffer = '';
+    }
+    this.dispatch(out);
+    return out;
+  }
+
+  private feed(text: string): SseEvent[] {
+    const out: SseEvent[] = [];
+    let s = text;
+    if (!this.started && s.length > 0) {
+      this.started = true;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    let start = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 10 /* LF */) {
+        if (this.sawCr && i === start && this.buffer.length === 0) {
+          // Second half of a CRLF split across chunks (or right after a CR line end).
+          this.sawCr = false;
+          start = i + 1;
+          continue;
+        }
+        this.sawCr = false;
+        this.processLine(this.buffer + s.slice(start, i), out);
+        this.buffer = '';
+        start = i + 1;
+      } else if (c === 13 /* CR */) {
+        this.processLine(this.buffer + s.slice(start, i), out);
+        this.buffer = '';
+        this.sawCr = true;
+        start = i + 1;
+        if (i + 1 < s.length && s.charCodeAt(i + 1) === 10) {
+          i++;
+          start = i + 1;
+          this.sawCr = false;
+        }
+      } else {
+        this.sawCr = false;
+      }
+    }
+    this.buffer += s.slice(start);
+    if (this.buffer.length > 0) this.sawCr = false;
+    return out;
+  }
+
+  private processLine(line: string, out: SseEvent[]): void {
+    if (line.length === 0) {
+      this.dispatch(out);
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return; // comment / keep-alive
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case 'event':
+        this.eventName = value;
+        this.hasFields = true;
+        break;
+      case 'data':
+        this.dataLines.push(value);
+        this.hasFields = true;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastId = value;
+        break;
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+      default:
+        break; // unknown fields are ignored by the spec
+    }
+  }
+
+  private dispatch(out: SseEvent[]): void {
+    if (this.hasFields && this.dataLines.length > 0) {
+      const ev: SseEvent = { data: this.dataLines.join('\n') };
+      if (this.eventName !== undefined && this.eventName !== '') ev.event = this.eventName;
+      if (this.lastId !== undefined) ev.id = this.lastId;
+      if (this.retry !== undefined) ev.retry = this.retry;
+      out.push(ev);
+    }
+    this.eventName = undefined;
+    this.dataLines = [];
+    this.hasFields = false;
+    this.retry = undefined;
+  }
+}
+
+/** Parses a whole SSE text at once (tests, recorded fixtures). */
+export const parseSse = (text: string): SseEvent[] => {
+  const p = new SseParser();
+  return [...p.push(text), ...p.end()];
+};

@@ -1,0 +1,67 @@
+import { countTokens as countO200k } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import type { IrContentPart } from '../ir/content';
+import type { IrRequest } from '../ir/request';
+
+// count_tokens without an upstream: a real BPE tokenizer (o200k_base, bundled with gpt-tokenizer: no download
+// at run time) over the text of the request. Other vendors' tokenizers differ by some percent; this is an
+// estimate of the same order, never characters divided by four.
+
+/** Tokens of a plain string. */
+export const countTextTokens = (text: string): number => (text === '' ? 0 : countO200k(text));
+
+/** Per-message framing overhead, as in OpenAI's chat format (role and separators). */
+const MESSAGE_OVERHEAD_TOKENS = 3;
+/** An image's size is unknown without decoding it: a typical ~1 megapixel image. */
+export const IMAGE_TOKENS_ESTIMATE = 1600;
+/** A PDF page count is unknown without parsing it. */
+export const DOCUMENT_TOKENS_ESTIMATE = 3000;
+
+const partText = (p: IrContentPart): { text: string; extra: number } => {
+  switch (p.type) {
+    case 'text':
+      return { text: p.text, extra: 0 };
+    case 'thinking':
+      return { text: p.text, extra: 0 };
+    case 'redacted_thinking':
+      return { text: '', extra: 0 };
+    case 'image':
+      return { text: '', extra: IMAGE_TOKENS_ESTIMATE };
+    case 'document':
+      return p.source.kind === 'text'
+        ? { text: p.source.text, extra: 0 }
+        : { text: '', extra: DOCUMENT_TOKENS_ESTIMATE };
+    case 'tool_call':
+      return { text: `${p.name}\n${p.arguments}`, extra: MESSAGE_OVERHEAD_TOKENS };
+    case 'custom_tool_call':
+      return { text: `${p.name}\n${p.input}`, extra: MESSAGE_OVERHEAD_TOKENS };
+    case 'tool_result': {
+      if (typeof p.content === 'string') return { text: p.content, extra: MESSAGE_OVERHEAD_TOKENS };
+      let extra = MESSAGE_OVERHEAD_TOKENS;
+      const texts: string[] = [];
+      for (const c of p.content) {
+        const t = partText(c);
+        texts.push(t.text);
+        extra += t.extra;
+      }
+      return { text: texts.join('\n'), extra };
+    }
+  }
+};
+
+/** Input tokens of a request: system, messages, tool definitions (as the JSON the model sees). */
+export const countRequestTokens = (ir: IrRequest): number => {
+  let total = 3; // reply priming
+  for (const s of ir.system) total += MESSAGE_OVERHEAD_TOKENS + countTextTokens(s.text);
+  for (const m of ir.messages) {
+    total += MESSAGE_OVERHEAD_TOKENS;
+    for (const p of m.content) {
+      const { text, extra } = partText(p);
+      total += countTextTokens(text) + extra;
+    }
+  }
+  for (const t of ir.tools) {
+    const def = t.type === 'builtin' ? t.raw : t;
+    total += countTextTokens(JSON.stringify(def));
+  }
+  return total;
+};
