@@ -872,6 +872,42 @@ void describe('MockUpstream', () => {
       }
     });
 
+    void it('checks keys in fixed mode too', async () => {
+      const fixed = await MockUpstream.start({ fixed: { text: 'x' }, keys: { anthropic: 'right' } });
+      try {
+        const wrong = new Anthropic({ apiKey: 'wrong', baseURL: fixed.url, maxRetries: 0 });
+        await assert.rejects(
+          wrong.messages.create({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+          (e: unknown) => e instanceof Anthropic.AuthenticationError,
+        );
+      } finally {
+        await fixed.close();
+      }
+    });
+
+    void it('turns a throwing responder into a visible 500 rather than a hang', async () => {
+      mock.respondWith(() => {
+        throw new Error('script bug');
+      });
+      const originalWrite = process.stderr.write.bind(process.stderr);
+      let logged = '';
+      process.stderr.write = (chunk: string) => {
+        logged += chunk;
+        return true;
+      };
+      try {
+        const response = await fetch(`${mock.url}/v1/chat/completions`, {
+          method: 'POST',
+          body: JSON.stringify({ model: 'g', messages: [{ role: 'user', content: 'x' }] }),
+        });
+        assert.equal(response.status, 500);
+        assert.match(await response.text(), /script bug/);
+      } finally {
+        process.stderr.write = originalWrite;
+      }
+      assert.match(logged, /script bug/);
+    });
+
     void it('answers unknown paths and malformed JSON with errors in the provider shape', async () => {
       const unknown = await fetch(`${mock.url}/v1/nothing`, { method: 'POST', body: '{}' });
       assert.equal(unknown.status, 404);

@@ -124,6 +124,7 @@ export class MockUpstream {
     const mock = new MockUpstream(server, `http://127.0.0.1:${port}`, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       mock.handle(req, res).catch((error: unknown) => {
+        process.stderr.write(`mock upstream: failed to answer ${req.method} ${req.url}: ${String(error)}\n`);
         // A bug in the mock must fail the test loudly rather than hang it.
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'text/plain' });
@@ -257,7 +258,7 @@ export class MockUpstream {
     const stream = route?.geminiMethod === 'streamGenerateContent' || bodyObject.stream === true;
 
     if (this.options.fixed !== undefined && route !== undefined && !malformed) {
-      return this.serveFixed(res, route, model ?? 'mock-model', stream, bodyObject, query);
+      return this.serveFixed(res, route, model ?? 'mock-model', stream, bodyObject, query, req.headers);
     }
 
     const record: RecordedRequest = {
@@ -569,10 +570,20 @@ export class MockUpstream {
     stream: boolean,
     body: Record<string, unknown>,
     query: Record<string, string>,
+    headers: IncomingMessage['headers'],
   ): Promise<void> {
     const streamOptions = body.stream_options;
     const includeUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
     const key = `${route.protocol}|${route.endpoint}|${route.geminiMethod ?? ''}|${stream}|${includeUsage}|${query.alt ?? ''}|${model}`;
+    const authError = this.checkAuth(route.protocol, headers, query);
+    if (authError !== undefined) {
+      const ctx = this.context(route.protocol, model, body);
+      return this.write(
+        res,
+        undefined,
+        prepare(this.errorRendition(route.protocol, ctx, authError), undefined),
+      );
+    }
     let prepared = this.fixedCache.get(key);
     if (prepared === undefined) {
       const turn = this.options.fixed!;
