@@ -1,0 +1,680 @@
+import { randomBytes } from 'node:crypto';
+import type { IrOrigin } from '../ir/common';
+import type { IrError } from '../ir/error';
+import type { IrRequest } from '../ir/request';
+import type { IrStopReason, IrUsage } from '../ir/response';
+import { emptyUsage } from '../ir/response';
+import type { IrBlockDelta, IrBlockStart, IrStreamEvent } from '../ir/stream';
+import type { EncodeStreamOptions, StreamEncoder } from '../ir/codec';
+import type { SseEvent } from '../sse/sse-event';
+import { jsonEvent } from '../sse/sse-serializer';
+import { isObj } from '../common/json';
+import { CustomInputExtractor } from './custom-input-extractor';
+import { sealReasoning } from './reasoning-envelope';
+import { ToolNamespaceMap } from './tool-namespaces';
+import { usageToResponses } from './responses-usage';
+import type {
+  ResponsesOutputCustomToolCall,
+  ResponsesOutputFunctionCall,
+  ResponsesOutputItem,
+  ResponsesOutputMessage,
+  ResponsesOutputReasoning,
+  ResponsesOutputText,
+  ResponsesResponse,
+  ResponsesStatus,
+  ResponsesStreamEvent,
+  ResponsesTextFormat,
+  ResponsesTool,
+  ResponsesToolChoice,
+} from './responses-wire.types';
+
+/** The request settings a response object echoes back (OpenAI returns them on every lifecycle event). */
+export type ResponsesEcho = Pick<
+  ResponsesResponse,
+  | 'instructions'
+  | 'max_output_tokens'
+  | 'parallel_tool_calls'
+  | 'previous_response_id'
+  | 'reasoning'
+  | 'store'
+  | 'temperature'
+  | 'text'
+  | 'tool_choice'
+  | 'tools'
+  | 'top_p'
+  | 'truncation'
+  | 'user'
+  | 'metadata'
+>;
+
+/** Echo fields taken from the client's request body as it came (the faithful source). */
+export const echoFromRequestBody = (body: unknown): ResponsesEcho => {
+  const b = isObj(body) ? body : {};
+  const reasoning = isObj(b.reasoning) ? b.reasoning : {};
+  const text = isObj(b.text) ? b.text : {};
+  const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const numOr = (v: unknown, d: number | null): number | null => (typeof v === 'number' ? v : d);
+  const metadata: Record<string, string> = {};
+  if (isObj(b.metadata))
+    for (const [k, v] of Object.entries(b.metadata)) if (typeof v === 'string') metadata[k] = v;
+  return {
+    instructions: strOrNull(b.instructions),
+    max_output_tokens: numOr(b.max_output_tokens, null),
+    parallel_tool_calls: typeof b.parallel_tool_calls === 'boolean' ? b.parallel_tool_calls : true,
+    previous_response_id: strOrNull(b.previous_response_id),
+    reasoning: { effort: strOrNull(reasoning.effort), summary: strOrNull(reasoning.summary) },
+    store: typeof b.store === 'boolean' ? b.store : true,
+    temperature: numOr(b.temperature, 1),
+    text: {
+      format: (isObj(text.format) ? text.format : { type: 'text' }) as ResponsesTextFormat,
+      verbosity: strOrNull(text.verbosity) ?? 'medium',
+    },
+    tool_choice: (b.tool_choice ?? 'auto') as ResponsesToolChoice,
+    tools: (Array.isArray(b.tools) ? b.tools : []) as ResponsesTool[],
+    top_p: numOr(b.top_p, 1),
+    truncation: b.truncation === 'auto' ? 'auto' : 'disabled',
+    user: strOrNull(b.user),
+    metadata,
+  };
+};
+
+/** Echo fields rebuilt from the IR when the original body is not at hand. */
+export const echoFromIr = (ir: IrRequest): ResponsesEcho => {
+  const native = ir.extras.native['openai-responses'] ?? {};
+  return echoFromRequestBody({
+    ...native,
+    max_output_tokens: ir.maxOutputTokens,
+    parallel_tool_calls: ir.parallelToolCalls,
+    reasoning: { effort: ir.reasoning?.effort, summary: ir.reasoning?.summary },
+    temperature: ir.sampling.temperature,
+    top_p: ir.sampling.topP,
+    user: ir.user,
+    metadata: ir.metadata,
+  });
+};
+
+export interface ResponsesEncodeOptions extends EncodeStreamOptions {
+  /** Model name reported to the client (the name it asked for); defaults to the request's, then the upstream's. */
+  model?: string;
+  /** `resp_…` id; by default an upstream `resp_` id is kept and any other gets a fresh one. */
+  responseId?: string;
+  /** Unix seconds; defaults to the upstream's or now. */
+  createdAtSec?: number;
+  /** The decoded client request: recovers namespaced and custom tool names and the echo fields. */
+  request?: IrRequest;
+  /** The client's body as it came: echoed verbatim (tools, text, reasoning …) on the response object. */
+  requestBody?: unknown;
+  /** From `decodeResponsesRequest`; exact even for names that had to be sanitized. */
+  toolNames?: ToolNamespaceMap;
+  /** Upstream family, for reasoning signatures whose block did not say where it came from. */
+  upstream?: IrOrigin;
+  /** Emit the flat `error` event before `response.failed` (as OpenAI does mid-stream); default true. */
+  errorEvent?: boolean;
+  /** Id factory (`prefix` + random); injectable for deterministic tests. */
+  newId?: (prefix: string) => string;
+  /** Clock in unix seconds; injectable for tests. */
+  nowSec?: () => number;
+}
+
+export const randomResponsesId = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex')}`;
+
+type OpenBlock =
+  | { kind: 'message'; outputIndex: number; item: ResponsesOutputMessage; part: ResponsesOutputText }
+  | {
+      kind: 'reasoning';
+      outputIndex: number;
+      item: ResponsesOutputReasoning;
+      text: string;
+      partOpen: boolean;
+      signature: string;
+      origin?: IrOrigin;
+    }
+  | { kind: 'function'; outputIndex: number; item: ResponsesOutputFunctionCall }
+  | {
+      kind: 'custom';
+      outputIndex: number;
+      item: ResponsesOutputCustomToolCall;
+      extractor?: CustomInputExtractor;
+    }
+  | { kind: 'closed' };
+
+const errorCode = (e: IrError): string => {
+  if (e.code !== undefined) return e.code;
+  switch (e.kind) {
+    case 'rate_limit':
+      return 'rate_limit_exceeded';
+    case 'insufficient_quota':
+      return 'insufficient_quota';
+    case 'invalid_request':
+    case 'request_too_large':
+      return 'invalid_prompt';
+    default:
+      return 'server_error';
+  }
+};
+
+/**
+ * IR stream events → the Responses event sequence, event by event (nothing is held back beyond the current
+ * delta). Every output item gets its own `output_index` in the order items open, its own id (upstream ids kept:
+ * Anthropic `toolu_…` become `call_id`s) and a strictly increasing `sequence_number` from 0. The same machine
+ * builds the non-streamed response object (`encodeResponsesResponse`), so both always agree.
+ */
+export class ResponsesStreamWriter {
+  private seq = 0;
+  private started = false;
+  private finished = false;
+  private readonly output: ResponsesOutputItem[] = [];
+  private readonly blocks = new Map<number, OpenBlock>();
+  private stopReason: IrStopReason | undefined;
+  private usage: IrUsage | undefined;
+  private responseId: string | undefined;
+  private model: string;
+  private createdAt: number | undefined;
+  private completedAt: number | null = null;
+  private status: ResponsesStatus = 'in_progress';
+  private error: { code: string; message: string } | null = null;
+  private incomplete: ResponsesResponse['incomplete_details'] = null;
+  private readonly echo: ResponsesEcho;
+  private readonly names: ToolNamespaceMap;
+  private readonly customNames: Set<string>;
+  private readonly newId: (prefix: string) => string;
+  private readonly nowSec: () => number;
+
+  constructor(private readonly opts: ResponsesEncodeOptions = {}) {
+    this.model = opts.model ?? opts.request?.model ?? '';
+    this.responseId = opts.responseId;
+    this.createdAt = opts.createdAtSec;
+    this.echo =
+      opts.requestBody !== undefined
+        ? echoFromRequestBody(opts.requestBody)
+        : opts.request
+          ? echoFromIr(opts.request)
+          : echoFromRequestBody({});
+    this.names = opts.toolNames ?? ToolNamespaceMap.fromIrTools(opts.request?.tools ?? []);
+    this.customNames = new Set(
+      (opts.request?.tools ?? []).flatMap((t) => (t.type === 'custom' ? [t.name] : [])),
+    );
+    this.newId = opts.newId ?? randomResponsesId;
+    this.nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The response object as it stands (the final one once `done`). */
+  snapshot(): ResponsesResponse {
+    return structuredClone(this.responseObject());
+  }
+
+  push(ev: IrStreamEvent): ResponsesStreamEvent[] {
+    if (this.finished) return [];
+    const out: ResponsesStreamEvent[] = [];
+    switch (ev.type) {
+      case 'message_start':
+        if (this.responseId === undefined && ev.id.startsWith('resp_')) this.responseId = ev.id;
+        if (this.model === '') this.model = ev.model;
+        if (this.createdAt === undefined && ev.createdAtSec !== undefined) this.createdAt = ev.createdAtSec;
+        if (ev.usage) this.usage = ev.usage;
+        this.start(out);
+        break;
+      case 'block_start':
+        this.start(out);
+        this.blockStart(ev.index, ev.block, out);
+        break;
+      case 'block_delta':
+        this.start(out);
+        this.blockDelta(ev.index, ev.delta, out);
+        break;
+      case 'block_stop':
+        this.blockStop(ev.index, out);
+        break;
+      case 'message_delta':
+        if (ev.stopReason) this.stopReason = ev.stopReason;
+        if (ev.usage) this.usage = ev.usage;
+        break;
+      case 'message_stop':
+        this.start(out);
+        this.complete(out);
+        break;
+      case 'error':
+        this.start(out);
+        this.fail(ev.error, out);
+        break;
+    }
+    return out;
+  }
+
+  /**
+   * The upstream stream ended. A stream that stopped without `message_stop` is completed when a stop reason had
+   * arrived and failed otherwise: a Responses stream must always end with a terminal event (Codex reports
+   * "stream closed before response.completed" when it does not).
+   */
+  end(): ResponsesStreamEvent[] {
+    if (this.finished) return [];
+    const out: ResponsesStreamEvent[] = [];
+    this.start(out);
+    if (this.stopReason) this.complete(out);
+    else
+      this.fail(
+        {
+          status: 502,
+          kind: 'server_error',
+          message: 'The upstream stream ended before the response was complete.',
+        },
+        out,
+      );
+    return out;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private emit(out: ResponsesStreamEvent[], ev: Record<string, unknown>): void {
+    out.push({ ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent);
+  }
+
+  private start(out: ResponsesStreamEvent[]): void {
+    if (this.started) return;
+    this.started = true;
+    this.responseId ??= this.newId('resp_');
+    this.createdAt ??= this.nowSec();
+    this.emit(out, { type: 'response.created', response: this.snapshot() });
+    this.emit(out, { type: 'response.in_progress', response: this.snapshot() });
+  }
+
+  private responseObject(): ResponsesResponse {
+    const e = this.echo;
+    return {
+      id: this.responseId ?? '',
+      object: 'response',
+      created_at: this.createdAt ?? 0,
+      status: this.status,
+      completed_at: this.completedAt,
+      error: this.error,
+      incomplete_details: this.incomplete,
+      instructions: e.instructions,
+      max_output_tokens: e.max_output_tokens,
+      model: this.model,
+      output: this.output,
+      parallel_tool_calls: e.parallel_tool_calls,
+      previous_response_id: e.previous_response_id,
+      reasoning: e.reasoning,
+      store: e.store,
+      temperature: e.temperature,
+      text: e.text,
+      tool_choice: e.tool_choice,
+      tools: e.tools,
+      top_p: e.top_p,
+      truncation: e.truncation,
+      usage: this.status === 'in_progress' ? null : usageToResponses(this.usage ?? emptyUsage()),
+      user: e.user,
+      metadata: e.metadata,
+    };
+  }
+
+  private closeAll(out: ResponsesStreamEvent[]): void {
+    for (const index of [...this.blocks.keys()].sort((a, b) => a - b)) this.blockStop(index, out);
+  }
+
+  private complete(out: ResponsesStreamEvent[]): void {
+    this.closeAll(out);
+    const kind = this.stopReason?.kind ?? 'end_turn';
+    if (kind === 'error') {
+      this.fail(
+        {
+          status: 500,
+          kind: 'server_error',
+          message: `The model stopped with an error (${this.stopReason?.raw ?? 'unknown'}).`,
+        },
+        out,
+      );
+      return;
+    }
+    this.finished = true;
+    if (kind === 'max_tokens' || kind === 'content_filter') {
+      this.status = 'incomplete';
+      this.incomplete = { reason: kind === 'max_tokens' ? 'max_output_tokens' : 'content_filter' };
+      this.emit(out, { type: 'response.incomplete', response: this.snapshot() });
+      return;
+    }
+    this.status = 'completed';
+    this.completedAt = this.nowSec();
+    this.emit(out, { type: 'response.completed', response: this.snapshot() });
+  }
+
+  private fail(error: IrError, out: ResponsesStreamEvent[]): void {
+    this.finished = true;
+    // Items cut off by the failure stay in the final object as they were, marked incomplete.
+    for (const b of this.blocks.values())
+      if (b.kind !== 'closed' && 'status' in b.item) b.item.status = 'incomplete';
+    this.blocks.clear();
+    const code = errorCode(error);
+    this.status = 'failed';
+    this.error = { code, message: error.message };
+    if (this.opts.errorEvent ?? true)
+      this.emit(out, { type: 'error', code, message: error.message, param: error.param ?? null });
+    this.emit(out, { type: 'response.failed', response: this.snapshot() });
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  private addItem(item: ResponsesOutputItem, out: ResponsesStreamEvent[]): number {
+    const outputIndex = this.output.length;
+    this.output.push(item);
+    this.emit(out, {
+      type: 'response.output_item.added',
+      output_index: outputIndex,
+      item: structuredClone(item),
+    });
+    return outputIndex;
+  }
+
+  private origin(o: IrOrigin | undefined): IrOrigin | undefined {
+    return o ?? this.opts.upstream;
+  }
+
+  private blockStart(index: number, block: IrBlockStart, out: ResponsesStreamEvent[]): void {
+    if (this.blocks.has(index)) this.blockStop(index, out);
+    switch (block.type) {
+      case 'text': {
+        const item: ResponsesOutputMessage = {
+          id: this.newId('msg_'),
+          type: 'message',
+          status: 'in_progress',
+          content: [],
+          role: 'assistant',
+        };
+        const outputIndex = this.addItem(item, out);
+        const part: ResponsesOutputText = { type: 'output_text', annotations: [], logprobs: [], text: '' };
+        item.content.push(part);
+        this.emit(out, {
+          type: 'response.content_part.added',
+          item_id: item.id,
+          output_index: outputIndex,
+          content_index: 0,
+          part: structuredClone(part),
+        });
+        this.blocks.set(index, { kind: 'message', outputIndex, item, part });
+        return;
+      }
+      case 'thinking': {
+        const item: ResponsesOutputReasoning = {
+          id: block.itemId ?? this.newId('rs_'),
+          type: 'reasoning',
+          summary: [],
+        };
+        const outputIndex = this.addItem(item, out);
+        const origin = this.origin(block.origin);
+        this.blocks.set(index, {
+          kind: 'reasoning',
+          outputIndex,
+          item,
+          text: '',
+          partOpen: false,
+          signature: '',
+          ...(origin ? { origin } : {}),
+        });
+        return;
+      }
+      case 'redacted_thinking': {
+        const origin = this.origin(block.origin) ?? { provider: 'anthropic' };
+        const item: ResponsesOutputReasoning = {
+          id: this.newId('rs_'),
+          type: 'reasoning',
+          summary: [],
+          encrypted_content: sealReasoning({ origin, redacted: block.data }),
+        };
+        const outputIndex = this.addItem(item, out);
+        this.emit(out, {
+          type: 'response.output_item.done',
+          output_index: outputIndex,
+          item: structuredClone(item),
+        });
+        this.blocks.set(index, { kind: 'closed' });
+        return;
+      }
+      case 'tool_call': {
+        const callId = block.id !== '' ? block.id : this.newId('call_');
+        if (block.signature !== undefined) {
+          // Gemini's thought signature rides on the function call; the client only echoes standard fields, so it
+          // travels in a reasoning item just before the call (see reasoning-envelope.ts).
+          const origin = this.origin(block.origin) ?? { provider: 'gemini' };
+          const carrier: ResponsesOutputReasoning = {
+            id: this.newId('rs_'),
+            type: 'reasoning',
+            summary: [],
+            encrypted_content: sealReasoning({ origin, call: { id: callId, signature: block.signature } }),
+          };
+          const ci = this.addItem(carrier, out);
+          this.emit(out, {
+            type: 'response.output_item.done',
+            output_index: ci,
+            item: structuredClone(carrier),
+          });
+        }
+        if (this.customNames.has(block.name)) {
+          // A custom tool offered upstream as a one-string-parameter function: back to a custom_tool_call.
+          this.openCustom(index, callId, block.name, block.itemId, new CustomInputExtractor(), out);
+          return;
+        }
+        const ref = this.names.resolve(block.name);
+        const item: ResponsesOutputFunctionCall = {
+          id: block.itemId ?? this.newId('fc_'),
+          type: 'function_call',
+          status: 'in_progress',
+          arguments: '',
+          call_id: callId,
+          name: ref.name,
+        };
+        if (ref.namespace !== undefined) item.namespace = ref.namespace;
+        const outputIndex = this.addItem(item, out);
+        this.blocks.set(index, { kind: 'function', outputIndex, item });
+        return;
+      }
+      case 'custom_tool_call': {
+        const callId = block.id !== '' ? block.id : this.newId('call_');
+        this.openCustom(index, callId, block.name, block.itemId, undefined, out);
+        return;
+      }
+    }
+  }
+
+  private openCustom(
+    index: number,
+    callId: string,
+    flatName: string,
+    itemId: string | undefined,
+    extractor: CustomInputExtractor | undefined,
+    out: ResponsesStreamEvent[],
+  ): void {
+    const ref = this.names.resolve(flatName);
+    const item: ResponsesOutputCustomToolCall = {
+      id: itemId ?? this.newId('ctc_'),
+      type: 'custom_tool_call',
+      status: 'in_progress',
+      call_id: callId,
+      input: '',
+      name: ref.name,
+    };
+    if (ref.namespace !== undefined) item.namespace = ref.namespace;
+    const outputIndex = this.addItem(item, out);
+    this.blocks.set(index, { kind: 'custom', outputIndex, item, ...(extractor ? { extractor } : {}) });
+  }
+
+  private customDelta(
+    b: Extract<OpenBlock, { kind: 'custom' }>,
+    text: string,
+    out: ResponsesStreamEvent[],
+  ): void {
+    if (text === '') return;
+    b.item.input += text;
+    this.emit(out, {
+      type: 'response.custom_tool_call_input.delta',
+      item_id: b.item.id,
+      output_index: b.outputIndex,
+      delta: text,
+    });
+  }
+
+  private blockDelta(index: number, delta: IrBlockDelta, out: ResponsesStreamEvent[]): void {
+    const b = this.blocks.get(index);
+    if (!b || b.kind === 'closed') return;
+    switch (delta.type) {
+      case 'text':
+        if (b.kind !== 'message' || delta.text === '') return;
+        b.part.text += delta.text;
+        this.emit(out, {
+          type: 'response.output_text.delta',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          content_index: 0,
+          delta: delta.text,
+          logprobs: [],
+        });
+        return;
+      case 'thinking':
+        if (b.kind !== 'reasoning' || delta.text === '') return;
+        if (!b.partOpen) {
+          b.partOpen = true;
+          b.item.summary.push({ type: 'summary_text', text: '' });
+          this.emit(out, {
+            type: 'response.reasoning_summary_part.added',
+            item_id: b.item.id,
+            output_index: b.outputIndex,
+            summary_index: 0,
+            part: { type: 'summary_text', text: '' },
+          });
+        }
+        b.text += delta.text;
+        b.item.summary[0] = { type: 'summary_text', text: b.text };
+        this.emit(out, {
+          type: 'response.reasoning_summary_text.delta',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          summary_index: 0,
+          delta: delta.text,
+        });
+        return;
+      case 'signature':
+        if (b.kind === 'reasoning') b.signature += delta.signature;
+        return;
+      case 'arguments':
+        if (b.kind === 'function') {
+          if (delta.json === '') return;
+          b.item.arguments += delta.json;
+          this.emit(out, {
+            type: 'response.function_call_arguments.delta',
+            item_id: b.item.id,
+            output_index: b.outputIndex,
+            delta: delta.json,
+          });
+        } else if (b.kind === 'custom' && b.extractor) {
+          this.customDelta(b, b.extractor.push(delta.json), out);
+        }
+        return;
+      case 'custom_input':
+        if (b.kind === 'custom') this.customDelta(b, delta.text, out);
+        return;
+    }
+  }
+
+  private blockStop(index: number, out: ResponsesStreamEvent[]): void {
+    const b = this.blocks.get(index);
+    if (!b) return;
+    this.blocks.delete(index);
+    switch (b.kind) {
+      case 'closed':
+        return;
+      case 'message':
+        this.emit(out, {
+          type: 'response.output_text.done',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          content_index: 0,
+          text: b.part.text,
+          logprobs: [],
+        });
+        this.emit(out, {
+          type: 'response.content_part.done',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          content_index: 0,
+          part: structuredClone(b.part),
+        });
+        b.item.status = 'completed';
+        break;
+      case 'reasoning':
+        if (b.partOpen) {
+          this.emit(out, {
+            type: 'response.reasoning_summary_text.done',
+            item_id: b.item.id,
+            output_index: b.outputIndex,
+            summary_index: 0,
+            text: b.text,
+          });
+          this.emit(out, {
+            type: 'response.reasoning_summary_part.done',
+            item_id: b.item.id,
+            output_index: b.outputIndex,
+            summary_index: 0,
+            part: { type: 'summary_text', text: b.text },
+          });
+        }
+        if (b.signature !== '') {
+          // OpenAI's own encrypted reasoning goes back as it came; other vendors' proofs are sealed with their origin.
+          b.item.encrypted_content =
+            b.origin === undefined || b.origin.provider === 'openai'
+              ? b.signature
+              : sealReasoning({ origin: b.origin, signature: b.signature });
+        }
+        break;
+      case 'function':
+        if (b.item.arguments === '') b.item.arguments = '{}';
+        this.emit(out, {
+          type: 'response.function_call_arguments.done',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          name: b.item.name,
+          arguments: b.item.arguments,
+        });
+        b.item.status = 'completed';
+        break;
+      case 'custom':
+        if (b.extractor) this.customDelta(b, b.extractor.end(), out);
+        this.emit(out, {
+          type: 'response.custom_tool_call_input.done',
+          item_id: b.item.id,
+          output_index: b.outputIndex,
+          input: b.item.input,
+        });
+        b.item.status = 'completed';
+        break;
+    }
+    this.emit(out, {
+      type: 'response.output_item.done',
+      output_index: b.outputIndex,
+      item: structuredClone(b.item),
+    });
+  }
+}
+
+/** Serializes Responses events as SSE frames: an `event:` line plus `data:` with the same `type` inside. */
+export const responsesSseEvents = (events: readonly ResponsesStreamEvent[]): SseEvent[] =>
+  events.map((e) => jsonEvent(e, e.type));
+
+/** `StreamEncoder` (codec contract) over `ResponsesStreamWriter`. */
+export class ResponsesStreamEncoder implements StreamEncoder {
+  readonly writer: ResponsesStreamWriter;
+
+  constructor(opts: ResponsesEncodeOptions = {}) {
+    this.writer = new ResponsesStreamWriter(opts);
+  }
+
+  push(event: IrStreamEvent): SseEvent[] {
+    return responsesSseEvents(this.writer.push(event));
+  }
+
+  end(): SseEvent[] {
+    return responsesSseEvents(this.writer.end());
+  }
+}
