@@ -32,6 +32,17 @@ function installExitHook(): void {
     for (const broker of live) broker.killSync();
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+const setprivPath = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+// A test file stopped by SIGINT/SIGTERM skips 'exit' handlers: kill the brokers, then die of the signal.
+function onSignal(signal: NodeJS.Signals): void {
+  for (const broker of live) broker.killSync();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 function findRepoRoot(): string {
@@ -157,21 +168,22 @@ export class KafkaBroker {
     const out = openSync(join(this.dataDir, 'stdout.log'), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(
+      const java = [
         'java',
-        [
-          '-Xmx512m',
-          '-XX:+UseG1GC',
-          '-XX:+ExitOnOutOfMemoryError',
-          '-Djava.awt.headless=true',
-          `-Dlog4j.configuration=file:${this.launch.log4j}`,
-          '-cp',
-          this.launch.classpath,
-          'kafka.Kafka',
-          this.launch.config,
-        ],
-        { stdio: ['ignore', out, out] },
-      );
+        '-Xmx512m',
+        '-XX:+UseG1GC',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djava.awt.headless=true',
+        `-Dlog4j.configuration=file:${this.launch.log4j}`,
+        '-cp',
+        this.launch.classpath,
+        'kafka.Kafka',
+        this.launch.config,
+      ];
+      // setpriv execs java with a parent-death signal: even a SIGKILLed test process leaves no JVM
+      // behind (same pid, so stop/kill still signal the broker itself).
+      const [command, ...args] = setprivPath ? [setprivPath, '--pdeathsig', 'SIGKILL', '--', ...java] : java;
+      child = spawn(command!, args, { stdio: ['ignore', out, out] });
     } finally {
       closeSync(out);
     }
