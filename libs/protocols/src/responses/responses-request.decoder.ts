@@ -1,4 +1,4 @@
-import type { JsonObject, IrExtras } from '../ir/common';
+import type { IrExtras, IrOrigin, JsonObject } from '../ir/common';
 import type {
   IrContentPart,
   IrCustomToolCallPart,
@@ -315,7 +315,7 @@ class MessageBuilder {
   /** True once a non-instruction item was seen: later system/developer messages stay in place. */
   private conversationStarted = false;
   private readonly callNames = new Map<string, string>();
-  private readonly callSignatures = new Map<string, string>();
+  private readonly callSignatures = new Map<string, { signature: string; origin: IrOrigin }>();
 
   constructor(private readonly st: DecodeState) {}
 
@@ -415,7 +415,7 @@ class MessageBuilder {
 
     if (env?.call) {
       // Carrier of a Gemini function-call thought signature (see reasoning-envelope.ts): not a thought itself.
-      this.callSignatures.set(env.call.id, env.call.signature);
+      this.callSignatures.set(env.call.id, { signature: env.call.signature, origin: env.origin });
       this.conversationStarted = true;
       return;
     }
@@ -450,8 +450,8 @@ class MessageBuilder {
         if (p.type !== 'tool_call') continue;
         const sig = this.callSignatures.get(p.id);
         if (sig !== undefined) {
-          p.signature = sig;
-          p.origin = { provider: 'gemini' };
+          p.signature = sig.signature;
+          p.origin = sig.origin;
         }
       }
     }
