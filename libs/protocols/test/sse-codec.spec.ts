@@ -1,0 +1,74 @@
+// node:test's describe/it return promises that the runner itself awaits.
+/* eslint-disable @typescript-eslint/no-floating-promises */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SseParser, parseSse, serializeSse, serializeSseEvent, sseComment } from '../src';
+
+const feedAll = (chunks: (string | Uint8Array)[]): ReturnType<SseParser['end']> => {
+  const p = new SseParser();
+  const out = chunks.flatMap((c) => p.push(c));
+  return [...out, ...p.end()];
+};
+
+const sample =
+  ': keep-alive\r\n\r\nevent: message_start\r\ndata: {"type":"message_start","text":"héllo ✓ 🎉"}\r\n\r\n' +
+  'data: line one\ndata: line two\n\nid: 7\nretry: 1500\nevent: ping\ndata: {}\r\r' +
+  'data: [DONE]\n\n';
+
+const expected = [
+  { event: 'message_start', data: '{"type":"message_start","text":"héllo ✓ 🎉"}' },
+  { data: 'line one\nline two' },
+  { event: 'ping', data: '{}', id: '7', retry: 1500 },
+  { data: '[DONE]', id: '7' },
+];
+
+describe('SseParser', () => {
+  it('parses CRLF, CR and LF line ends, multi-line data, comments, id and retry', () => {
+    assert.deepEqual(parseSse(sample), expected);
+  });
+
+  it('gives the same events for every split of the text into two string chunks', () => {
+    for (let i = 0; i <= sample.length; i++) {
+      assert.deepEqual(feedAll([sample.slice(0, i), sample.slice(i)]), expected, `split at ${i}`);
+    }
+  });
+
+  it('gives the same events when bytes are split at every position, inside multi-byte characters too', () => {
+    const bytes = new TextEncoder().encode(sample);
+    for (let i = 0; i <= bytes.length; i++) {
+      assert.deepEqual(feedAll([bytes.slice(0, i), bytes.slice(i)]), expected, `byte split at ${i}`);
+    }
+    assert.deepEqual(feedAll([...bytes].map((b) => new Uint8Array([b]))), expected);
+  });
+
+  it('strips a leading BOM and ignores events without data', () => {
+    assert.deepEqual(parseSse('\uFEFFevent: x\n\ndata: a\n\n'), [{ data: 'a' }]);
+  });
+
+  it('delivers a last event that lacks its blank line at end of input', () => {
+    assert.deepEqual(parseSse('data: {"a":1}\n\ndata: {"b":2}'), [{ data: '{"a":1}' }, { data: '{"b":2}' }]);
+  });
+
+  it('keeps a single space after the colon only once and accepts fields without a value', () => {
+    assert.deepEqual(parseSse('data:  two spaces\ndata\n\n'), [{ data: ' two spaces\n' }]);
+  });
+});
+
+describe('SSE serializer', () => {
+  it('writes event, id, retry and splits multi-line data', () => {
+    assert.equal(
+      serializeSseEvent({ event: 'e', id: '1', retry: 5, data: 'a\nb' }),
+      'event: e\nid: 1\nretry: 5\ndata: a\ndata: b\n\n',
+    );
+    assert.equal(sseComment('ping'), ': ping\n\n');
+  });
+
+  it('round-trips through the parser', () => {
+    const events = [
+      { event: 'message_delta', data: '{"x":"y\\n"}' },
+      { data: 'multi\nline' },
+      { data: '[DONE]' },
+    ];
+    assert.deepEqual(parseSse(serializeSse(events)), events);
+  });
+});
