@@ -203,7 +203,8 @@ const decodeContent = (raw: unknown, param: string, st: DecodeState): IrToolResu
   const out: IrToolResultContent[] = [];
   raw.forEach((p, i) => {
     const part = decodePart(p, `${param}[${i}]`, st);
-    if (part) out.push(part);
+    // Empty text carries nothing and Anthropic rejects empty text blocks (a client may echo an empty message).
+    if (part && !(part.type === 'text' && part.text === '')) out.push(part);
   });
   return out;
 };

@@ -136,6 +136,9 @@ type OpenBlock =
       item: ResponsesOutputCustomToolCall;
       extractor?: CustomInputExtractor;
     }
+  /** Opened lazily: an upstream block that never carries text (Anthropic sends empty ones) leaves no empty item. */
+  | { kind: 'pending-text' }
+  | { kind: 'pending-reasoning'; itemId?: string; origin?: IrOrigin; signature: string }
   | { kind: 'closed' };
 
 const errorCode = (e: IrError): string => {
@@ -200,6 +203,16 @@ export class ResponsesStreamWriter {
 
   get done(): boolean {
     return this.finished;
+  }
+
+  /**
+   * Emits `response.created` and `response.in_progress` now, before the upstream answers (keeps a client such as
+   * Codex from timing out on a slow first token). Later events continue the same sequence.
+   */
+  begin(): ResponsesStreamEvent[] {
+    const out: ResponsesStreamEvent[] = [];
+    if (!this.finished) this.start(out);
+    return out;
   }
 
   /** The response object as it stands (the final one once `done`). */
@@ -345,8 +358,7 @@ export class ResponsesStreamWriter {
   private fail(error: IrError, out: ResponsesStreamEvent[]): void {
     this.finished = true;
     // Items cut off by the failure stay in the final object as they were, marked incomplete.
-    for (const b of this.blocks.values())
-      if (b.kind !== 'closed' && 'status' in b.item) b.item.status = 'incomplete';
+    for (const b of this.blocks.values()) if ('item' in b && 'status' in b.item) b.item.status = 'incomplete';
     this.blocks.clear();
     const code = errorCode(error);
     this.status = 'failed';
@@ -376,42 +388,15 @@ export class ResponsesStreamWriter {
   private blockStart(index: number, block: IrBlockStart, out: ResponsesStreamEvent[]): void {
     if (this.blocks.has(index)) this.blockStop(index, out);
     switch (block.type) {
-      case 'text': {
-        const item: ResponsesOutputMessage = {
-          id: this.newId('msg_'),
-          type: 'message',
-          status: 'in_progress',
-          content: [],
-          role: 'assistant',
-        };
-        const outputIndex = this.addItem(item, out);
-        const part: ResponsesOutputText = { type: 'output_text', annotations: [], logprobs: [], text: '' };
-        item.content.push(part);
-        this.emit(out, {
-          type: 'response.content_part.added',
-          item_id: item.id,
-          output_index: outputIndex,
-          content_index: 0,
-          part: structuredClone(part),
-        });
-        this.blocks.set(index, { kind: 'message', outputIndex, item, part });
+      case 'text':
+        this.blocks.set(index, { kind: 'pending-text' });
         return;
-      }
       case 'thinking': {
-        const item: ResponsesOutputReasoning = {
-          id: block.itemId ?? this.newId('rs_'),
-          type: 'reasoning',
-          summary: [],
-        };
-        const outputIndex = this.addItem(item, out);
         const origin = this.origin(block.origin);
         this.blocks.set(index, {
-          kind: 'reasoning',
-          outputIndex,
-          item,
-          text: '',
-          partOpen: false,
+          kind: 'pending-reasoning',
           signature: '',
+          ...(block.itemId !== undefined ? { itemId: block.itemId } : {}),
           ...(origin ? { origin } : {}),
         });
         return;
@@ -479,6 +464,53 @@ export class ResponsesStreamWriter {
     }
   }
 
+  private openMessage(index: number, out: ResponsesStreamEvent[]): Extract<OpenBlock, { kind: 'message' }> {
+    const item: ResponsesOutputMessage = {
+      id: this.newId('msg_'),
+      type: 'message',
+      status: 'in_progress',
+      content: [],
+      role: 'assistant',
+    };
+    const outputIndex = this.addItem(item, out);
+    const part: ResponsesOutputText = { type: 'output_text', annotations: [], logprobs: [], text: '' };
+    item.content.push(part);
+    this.emit(out, {
+      type: 'response.content_part.added',
+      item_id: item.id,
+      output_index: outputIndex,
+      content_index: 0,
+      part: structuredClone(part),
+    });
+    const open: Extract<OpenBlock, { kind: 'message' }> = { kind: 'message', outputIndex, item, part };
+    this.blocks.set(index, open);
+    return open;
+  }
+
+  private openReasoning(
+    index: number,
+    pending: Extract<OpenBlock, { kind: 'pending-reasoning' }>,
+    out: ResponsesStreamEvent[],
+  ): Extract<OpenBlock, { kind: 'reasoning' }> {
+    const item: ResponsesOutputReasoning = {
+      id: pending.itemId ?? this.newId('rs_'),
+      type: 'reasoning',
+      summary: [],
+    };
+    const outputIndex = this.addItem(item, out);
+    const open: Extract<OpenBlock, { kind: 'reasoning' }> = {
+      kind: 'reasoning',
+      outputIndex,
+      item,
+      text: '',
+      partOpen: false,
+      signature: pending.signature,
+      ...(pending.origin ? { origin: pending.origin } : {}),
+    };
+    this.blocks.set(index, open);
+    return open;
+  }
+
   private openCustom(
     index: number,
     callId: string,
@@ -517,8 +549,19 @@ export class ResponsesStreamWriter {
   }
 
   private blockDelta(index: number, delta: IrBlockDelta, out: ResponsesStreamEvent[]): void {
-    const b = this.blocks.get(index);
+    let b = this.blocks.get(index);
     if (!b || b.kind === 'closed') return;
+    if (b.kind === 'pending-text') {
+      if (delta.type !== 'text' || delta.text === '') return;
+      b = this.openMessage(index, out);
+    } else if (b.kind === 'pending-reasoning') {
+      if (delta.type === 'signature') {
+        b.signature += delta.signature;
+        return;
+      }
+      if (delta.type !== 'thinking' || delta.text === '') return;
+      b = this.openReasoning(index, b, out);
+    }
     switch (delta.type) {
       case 'text':
         if (b.kind !== 'message' || delta.text === '') return;
@@ -579,11 +622,15 @@ export class ResponsesStreamWriter {
   }
 
   private blockStop(index: number, out: ResponsesStreamEvent[]): void {
-    const b = this.blocks.get(index);
+    let b = this.blocks.get(index);
     if (!b) return;
+    // A thinking block with only a signature (Anthropic `display: omitted`) still needs its item for the replay.
+    if (b.kind === 'pending-reasoning' && b.signature !== '') b = this.openReasoning(index, b, out);
     this.blocks.delete(index);
     switch (b.kind) {
       case 'closed':
+      case 'pending-text':
+      case 'pending-reasoning':
         return;
       case 'message':
         this.emit(out, {

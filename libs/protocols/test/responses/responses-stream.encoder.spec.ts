@@ -159,11 +159,41 @@ describe('Responses stream encoder', () => {
 
   it('emits each event as it arrives: deltas are not held back until the end', () => {
     const writer = new ResponsesStreamWriter({ newId: counterIds(), nowSec: () => NOW_SEC });
-    assert.deepEqual(types(writer.push(start)), ['response.created', 'response.in_progress']);
-    writer.push({ type: 'block_start', index: 0, block: { type: 'text' } });
-    const d = writer.push({ type: 'block_delta', index: 0, delta: { type: 'text', text: 'first' } });
-    assert.deepEqual(types(d), ['response.output_text.delta']);
-    assert.equal(field(d[0]!, 'delta'), 'first');
+    assert.deepEqual(types(writer.begin()), ['response.created', 'response.in_progress']);
+    assert.deepEqual(writer.push(start), [], 'created was already sent by begin()');
+    assert.deepEqual(writer.push({ type: 'block_start', index: 0, block: { type: 'text' } }), []);
+    const first = writer.push({ type: 'block_delta', index: 0, delta: { type: 'text', text: 'first' } });
+    assert.deepEqual(types(first), [
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+    ]);
+    const second = writer.push({ type: 'block_delta', index: 0, delta: { type: 'text', text: 'second' } });
+    assert.deepEqual(types(second), ['response.output_text.delta']);
+    assert.equal(field(second[0]!, 'delta'), 'second');
+  });
+
+  it('empty upstream blocks leave no empty items; a signature-only thinking block still gives its reasoning item', () => {
+    const { out } = run([
+      start,
+      { type: 'block_start', index: 0, block: { type: 'thinking', origin: { provider: 'anthropic' } } },
+      { type: 'block_delta', index: 0, delta: { type: 'signature', signature: 'EqOnly' } },
+      { type: 'block_stop', index: 0 },
+      ...textBlock(1, ''),
+      { type: 'block_start', index: 2, block: { type: 'thinking' } },
+      { type: 'block_stop', index: 2 },
+      ...toolBlock(3, 'toolu_X', 'exec_command', '{}'),
+      ...stop('tool_use'),
+    ]);
+    assertWellFormed(out);
+    const final = field(out[out.length - 1]!, 'response') as { output: Record<string, unknown>[] };
+    assert.deepEqual(
+      final.output.map((o) => o.type),
+      ['reasoning', 'function_call'],
+    );
+    assert.deepEqual(final.output[0]!.summary, []);
+    assert.equal(openReasoning(final.output[0]!.encrypted_content as string)?.signature, 'EqOnly');
+    assert.ok(!types(out).some((t) => t.startsWith('response.reasoning_summary')));
   });
 
   it('text + two parallel function calls: one output item each, upstream toolu_ ids kept as call_id', () => {
