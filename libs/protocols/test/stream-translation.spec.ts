@@ -1,0 +1,884 @@
+// node:test's describe/it return promises that the runner itself awaits.
+/* eslint-disable @typescript-eslint/no-floating-promises */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ToolNameMap,
+  createStreamTranslator,
+  type IrStreamEvent,
+  type ProtocolId,
+  type StreamTranslatorOptions,
+} from '../src';
+import { frames, splitAt, sse } from './protocol-test-helpers';
+
+type Frame = { event?: string; data: unknown };
+
+/** Runs an upstream SSE text through a translator, fed in pseudo-random chunks; returns the client frames. */
+const run = (
+  from: ProtocolId,
+  to: ProtocolId,
+  upstream: string,
+  opts: Partial<StreamTranslatorOptions> = {},
+  seed = 1,
+): { out: Frame[]; t: ReturnType<typeof createStreamTranslator>; ir: IrStreamEvent[] } => {
+  const ir: IrStreamEvent[] = [];
+  const t = createStreamTranslator({ from, to, onIrEvent: (e) => ir.push(e), ...opts });
+  let text = '';
+  for (const chunk of splitAt(upstream, seed)) text += t.push(chunk);
+  text += t.end();
+  return { out: frames(text), t, ir };
+};
+
+/** The same output whatever the chunking (and whether bytes or strings). */
+const assertChunkingInvariant = (
+  from: ProtocolId,
+  to: ProtocolId,
+  upstream: string,
+  opts: Partial<StreamTranslatorOptions> = {},
+): Frame[] => {
+  // Made-up ids (Gemini calls without one) are random: compare them by shape.
+  const strip = (fs: Frame[]): unknown =>
+    JSON.parse(
+      JSON.stringify(fs)
+        .replace(/"created":\d+/g, '"created":0')
+        .replace(/call_gm[0-9a-f]+/g, 'call_gm'),
+    );
+  const whole = run(from, to, upstream, opts, 0);
+  const t = createStreamTranslator({ from, to, ...opts });
+  let text = t.push(new TextEncoder().encode(upstream));
+  text += t.end();
+  assert.deepEqual(strip(frames(text)), strip(whole.out), 'bytes in one chunk');
+  for (const seed of [1, 2, 3, 42, 1234])
+    assert.deepEqual(strip(run(from, to, upstream, opts, seed).out), strip(whole.out), `seed ${seed}`);
+  return whole.out;
+};
+
+// ---------------------------------------------------------------- upstream fixtures (realistic sequences)
+
+const anthropicUpstream = sse([
+  {
+    event: 'message_start',
+    data: {
+      type: 'message_start',
+      message: {
+        id: 'msg_01ABC',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model: 'claude-sonnet-5-5',
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: 50,
+          cache_creation_input_tokens: 10,
+          cache_read_input_tokens: 2000,
+          output_tokens: 1,
+        },
+      },
+    },
+  },
+  {
+    event: 'content_block_start',
+    data: {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'thinking', thinking: '', signature: '' },
+    },
+  },
+  { event: 'ping', data: { type: 'ping' } },
+  {
+    event: 'content_block_delta',
+    data: {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'thinking_delta', thinking: 'Check both ' },
+    },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'cities.' } },
+  },
+  {
+    event: 'content_block_delta',
+    data: {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'signature_delta', signature: 'EqQBsig==' },
+    },
+  },
+  { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+  {
+    event: 'content_block_start',
+    data: { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: "I'll " } },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'check. ✓' } },
+  },
+  { event: 'content_block_stop', data: { type: 'content_block_stop', index: 1 } },
+  {
+    event: 'content_block_start',
+    data: {
+      type: 'content_block_start',
+      index: 2,
+      content_block: { type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: {} },
+    },
+  },
+  {
+    event: 'content_block_delta',
+    data: { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '' } },
+  },
+  {
+    event: 'content_block_delta',
+    data: {
+      type: 'content_block_delta',
+      index: 2,
+      delta: { type: 'input_json_delta', partial_json: '{"city": "Pa' },
+    },
+  },
+  {
+    event: 'content_block_delta',
+    data: {
+      type: 'content_block_delta',
+      index: 2,
+      delta: { type: 'input_json_delta', partial_json: 'ris"}' },
+    },
+  },
+  { event: 'content_block_stop', data: { type: 'content_block_stop', index: 2 } },
+  {
+    event: 'content_block_start',
+    data: {
+      type: 'content_block_start',
+      index: 3,
+      content_block: { type: 'tool_use', id: 'toolu_01B', name: 'get_weather', input: {} },
+    },
+  },
+  {
+    event: 'content_block_delta',
+    data: {
+      type: 'content_block_delta',
+      index: 3,
+      delta: { type: 'input_json_delta', partial_json: '{"city": "Rome"}' },
+    },
+  },
+  { event: 'content_block_stop', data: { type: 'content_block_stop', index: 3 } },
+  {
+    event: 'message_delta',
+    data: {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { output_tokens: 80 },
+    },
+  },
+  { event: 'message_stop', data: { type: 'message_stop' } },
+]);
+
+const chunk = (delta: Record<string, unknown>, finish: string | null = null): Frame => ({
+  data: {
+    id: 'chatcmpl-9',
+    object: 'chat.completion.chunk',
+    created: 1730000000,
+    model: 'gpt-5.5',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  },
+});
+
+const openAiUpstream = sse([
+  chunk({ role: 'assistant', content: '', refusal: null }),
+  chunk({ content: 'Let me ' }),
+  chunk({ content: 'look.' }),
+  chunk({
+    tool_calls: [
+      { index: 0, id: 'call_A', type: 'function', function: { name: 'get_weather', arguments: '' } },
+    ],
+  }),
+  chunk({ tool_calls: [{ index: 0, function: { arguments: '{"ci' } }] }),
+  chunk({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] }),
+  chunk({
+    tool_calls: [
+      { index: 1, id: 'call_B', type: 'function', function: { name: 'get_weather', arguments: '' } },
+    ],
+  }),
+  chunk({ tool_calls: [{ index: 1, function: { arguments: '{"city":"Rome"}' } }] }),
+  chunk({}, 'tool_calls'),
+  {
+    data: {
+      id: 'chatcmpl-9',
+      object: 'chat.completion.chunk',
+      created: 1730000000,
+      model: 'gpt-5.5',
+      choices: [],
+      usage: {
+        prompt_tokens: 120,
+        completion_tokens: 30,
+        total_tokens: 150,
+        prompt_tokens_details: { cached_tokens: 64 },
+        completion_tokens_details: { reasoning_tokens: 12 },
+      },
+    },
+  },
+  { data: '[DONE]' },
+]);
+
+const gemChunk = (
+  parts: unknown[],
+  extra: Record<string, unknown> = {},
+  top: Record<string, unknown> = {},
+): Frame => ({
+  data: {
+    candidates: [{ content: { role: 'model', parts }, index: 0, ...extra }],
+    modelVersion: 'gemini-2.5-flash',
+    responseId: 'resp-g1',
+    ...top,
+  },
+});
+
+const geminiUpstream = sse([
+  gemChunk([{ text: 'Weighing options', thought: true }]),
+  gemChunk([{ text: 'It is ' }]),
+  gemChunk([{ text: 'sunny.' }]),
+  gemChunk([{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQBsig' }]),
+  gemChunk(
+    [{ text: '' }],
+    { finishReason: 'STOP' },
+    {
+      usageMetadata: {
+        promptTokenCount: 40,
+        cachedContentTokenCount: 8,
+        candidatesTokenCount: 20,
+        thoughtsTokenCount: 5,
+        totalTokenCount: 65,
+      },
+    },
+  ),
+]);
+
+// ---------------------------------------------------------------- Anthropic upstream
+
+describe('Anthropic upstream → OpenAI Chat client', () => {
+  it('emits role, reasoning, text, tool_calls (id and name first, then fragments), finish, usage, [DONE]', () => {
+    const out = assertChunkingInvariant('anthropic', 'openai-chat', anthropicUpstream, {
+      includeUsage: true,
+      model: 'gpt-5.5',
+    });
+    const deltas = out.map((f) =>
+      f.data === '[DONE]'
+        ? '[DONE]'
+        : ((f.data as { choices: { delta: unknown; finish_reason: unknown }[] }).choices[0] ??
+          (f.data as { usage: unknown }).usage),
+    );
+    assert.deepEqual(deltas, [
+      {
+        index: 0,
+        delta: { role: 'assistant', content: '', refusal: null },
+        logprobs: null,
+        finish_reason: null,
+      },
+      { index: 0, delta: { reasoning_content: 'Check both ' }, logprobs: null, finish_reason: null },
+      { index: 0, delta: { reasoning_content: 'cities.' }, logprobs: null, finish_reason: null },
+      { index: 0, delta: { content: "I'll " }, logprobs: null, finish_reason: null },
+      { index: 0, delta: { content: 'check. ✓' }, logprobs: null, finish_reason: null },
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            { index: 0, id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: '{"city": "Pa' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: 'ris"}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: {
+          tool_calls: [
+            { index: 1, id: 'toolu_01B', type: 'function', function: { name: 'get_weather', arguments: '' } },
+          ],
+        },
+        logprobs: null,
+        finish_reason: null,
+      },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 1, function: { arguments: '{"city": "Rome"}' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
+      { index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' },
+      {
+        prompt_tokens: 2060,
+        completion_tokens: 80,
+        total_tokens: 2140,
+        prompt_tokens_details: { cached_tokens: 2000, cache_write_tokens: 10 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
+      '[DONE]',
+    ]);
+    const first = out[0]?.data as Record<string, unknown>;
+    assert.equal(first.id, 'msg_01ABC');
+    assert.equal(first.object, 'chat.completion.chunk');
+    assert.equal(first.model, 'gpt-5.5');
+    assert.equal(first.usage, null, 'with include_usage every earlier chunk carries usage: null');
+    const usageChunk = out.at(-2)?.data as Record<string, unknown>;
+    assert.deepEqual(usageChunk.choices, []);
+  });
+
+  it('omits the usage chunk when the client did not ask, but the translator still knows the usage', () => {
+    const { out, t } = run('anthropic', 'openai-chat', anthropicUpstream);
+    assert.equal(out.at(-1)?.data, '[DONE]');
+    assert.ok(
+      out.every((f) => f.data === '[DONE]' || (f.data as { choices: unknown[] }).choices.length === 1),
+    );
+    assert.equal(t.usage?.cacheReadTokens, 2000);
+    assert.equal(t.usage?.outputTokens, 80);
+    assert.equal(t.stopReason?.kind, 'tool_use');
+  });
+
+  it('restores client tool names from the tool map', () => {
+    const tools = new ToolNameMap('anthropic');
+    tools.add('weather.get', 'function');
+    const up = anthropicUpstream.replaceAll('"name":"get_weather"', '"name":"weather_get"');
+    const { out } = run('anthropic', 'openai-chat', up, { tools });
+    const names = out.flatMap((f) => {
+      const d = f.data as { choices?: { delta: { tool_calls?: { function?: { name?: string } }[] } }[] };
+      return (
+        d.choices?.[0]?.delta.tool_calls?.flatMap((c) => (c.function?.name ? [c.function.name] : [])) ?? []
+      );
+    });
+    assert.deepEqual(names, ['weather.get', 'weather.get']);
+  });
+});
+
+describe('Anthropic upstream → Anthropic client (same protocol through the IR)', () => {
+  it('keeps thinking signatures and the event names', () => {
+    const out = assertChunkingInvariant('anthropic', 'anthropic', anthropicUpstream);
+    assert.deepEqual(
+      out.map((f) => f.event),
+      [
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
+      ],
+    );
+    assert.deepEqual(out[4]?.data, {
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'signature_delta', signature: 'EqQBsig==' },
+    });
+    assert.deepEqual(out[17]?.data, {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: {
+        input_tokens: 50,
+        cache_creation_input_tokens: 10,
+        cache_read_input_tokens: 2000,
+        output_tokens: 80,
+      },
+    });
+  });
+});
+
+describe('Anthropic upstream → Gemini client', () => {
+  it('sends thoughts and text as they come and each tool call whole', () => {
+    const out = assertChunkingInvariant('anthropic', 'gemini', anthropicUpstream, {
+      model: 'gemini-2.5-flash',
+    });
+    assert.ok(
+      out.every((f) => f.event === undefined),
+      'Gemini SSE has data lines only',
+    );
+    const parts = out.map(
+      (f) => (f.data as { candidates: { content: { parts: unknown[] } }[] }).candidates[0]?.content.parts,
+    );
+    assert.deepEqual(parts, [
+      [{ text: 'Check both ', thought: true }],
+      [{ text: 'cities.', thought: true }],
+      [{ text: "I'll " }],
+      [{ text: 'check. ✓' }],
+      [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }],
+      [{ functionCall: { name: 'get_weather', args: { city: 'Rome' } } }],
+      [{ text: '' }],
+    ]);
+    const last = out.at(-1)?.data as Record<string, unknown>;
+    assert.equal((last.candidates as { finishReason: string }[])[0]?.finishReason, 'STOP');
+    assert.deepEqual(last.usageMetadata, {
+      promptTokenCount: 2060,
+      candidatesTokenCount: 80,
+      totalTokenCount: 2140,
+      cachedContentTokenCount: 2000,
+    });
+    assert.equal(last.responseId, 'msg_01ABC');
+  });
+});
+
+// ---------------------------------------------------------------- OpenAI upstream
+
+describe('OpenAI Chat upstream → Anthropic client', () => {
+  it('emits the exact Anthropic event sequence with input_json_delta and final usage', () => {
+    const out = assertChunkingInvariant('openai-chat', 'anthropic', openAiUpstream, {
+      model: 'claude-sonnet-5-5',
+    });
+    assert.deepEqual(out, [
+      {
+        event: 'message_start',
+        data: {
+          type: 'message_start',
+          message: {
+            id: 'msg_chatcmpl-9',
+            type: 'message',
+            role: 'assistant',
+            content: [],
+            model: 'claude-sonnet-5-5',
+            stop_reason: null,
+            stop_sequence: null,
+            usage: {
+              input_tokens: 0,
+              cache_creation_input_tokens: 0,
+              cache_read_input_tokens: 0,
+              output_tokens: 1,
+            },
+          },
+        },
+      },
+      {
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me ' } },
+      },
+      {
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'look.' } },
+      },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+      {
+        event: 'content_block_start',
+        data: {
+          type: 'content_block_start',
+          index: 1,
+          content_block: { type: 'tool_use', id: 'call_A', name: 'get_weather', input: {} },
+        },
+      },
+      {
+        event: 'content_block_delta',
+        data: {
+          type: 'content_block_delta',
+          index: 1,
+          delta: { type: 'input_json_delta', partial_json: '{"ci' },
+        },
+      },
+      {
+        event: 'content_block_delta',
+        data: {
+          type: 'content_block_delta',
+          index: 1,
+          delta: { type: 'input_json_delta', partial_json: 'ty":"Paris"}' },
+        },
+      },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 1 } },
+      {
+        event: 'content_block_start',
+        data: {
+          type: 'content_block_start',
+          index: 2,
+          content_block: { type: 'tool_use', id: 'call_B', name: 'get_weather', input: {} },
+        },
+      },
+      {
+        event: 'content_block_delta',
+        data: {
+          type: 'content_block_delta',
+          index: 2,
+          delta: { type: 'input_json_delta', partial_json: '{"city":"Rome"}' },
+        },
+      },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 2 } },
+      {
+        event: 'message_delta',
+        data: {
+          type: 'message_delta',
+          delta: { stop_reason: 'tool_use', stop_sequence: null },
+          usage: {
+            input_tokens: 56,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 64,
+            output_tokens: 30,
+          },
+        },
+      },
+      { event: 'message_stop', data: { type: 'message_stop' } },
+    ]);
+  });
+
+  it('emits content_block_start before the first fragment arrives (not at the end)', () => {
+    const t = createStreamTranslator({ from: 'openai-chat', to: 'anthropic' });
+    const lines = openAiUpstream.split('\n\n');
+    const upToToolStart = `${lines.slice(0, 4).join('\n\n')}\n\n`;
+    const early = frames(t.push(upToToolStart));
+    assert.deepEqual(
+      early.map((f) => f.event),
+      [
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_delta',
+        'content_block_stop',
+        'content_block_start',
+      ],
+    );
+  });
+
+  it('buffers argument fragments that come before the name, and splits calls that reuse index 0', () => {
+    const up = sse([
+      chunk({ role: 'assistant' }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'f', arguments: '1}' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'g', arguments: '{}' } }] }),
+      chunk({}, 'stop'),
+      { data: '[DONE]' },
+    ]);
+    const { out } = run('openai-chat', 'anthropic', up);
+    const starts = out
+      .filter((f) => f.event === 'content_block_start')
+      .map((f) => (f.data as { content_block: unknown }).content_block);
+    assert.deepEqual(starts, [
+      { type: 'tool_use', id: 'call_1', name: 'f', input: {} },
+      { type: 'tool_use', id: 'call_2', name: 'g', input: {} },
+    ]);
+    const json = out
+      .filter((f) => f.event === 'content_block_delta')
+      .map((f) => (f.data as { delta: { partial_json: string } }).delta.partial_json);
+    assert.deepEqual(json, ['{"a":1}', '{}']);
+    // `stop` with tool calls is still a tool_use turn.
+    assert.equal(
+      (out.find((f) => f.event === 'message_delta')?.data as { delta: { stop_reason: string } }).delta
+        .stop_reason,
+      'tool_use',
+    );
+  });
+});
+
+describe('OpenAI Chat upstream → Gemini client', () => {
+  it('assembles fragmented arguments into one functionCall', () => {
+    const out = assertChunkingInvariant('openai-chat', 'gemini', openAiUpstream, {
+      model: 'gemini-2.5-flash',
+    });
+    const parts = out.map(
+      (f) => (f.data as { candidates: { content: { parts: unknown[] } }[] }).candidates[0]?.content.parts,
+    );
+    assert.deepEqual(parts, [
+      [{ text: 'Let me ' }],
+      [{ text: 'look.' }],
+      [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } } }],
+      [{ functionCall: { name: 'get_weather', args: { city: 'Rome' } } }],
+      [{ text: '' }],
+    ]);
+    const last = out.at(-1)?.data as Record<string, unknown>;
+    assert.deepEqual(last.usageMetadata, {
+      promptTokenCount: 120,
+      candidatesTokenCount: 18,
+      totalTokenCount: 150,
+      cachedContentTokenCount: 64,
+      thoughtsTokenCount: 12,
+    });
+  });
+});
+
+describe('OpenAI Chat upstream → OpenAI Chat client', () => {
+  it('passes text and tool calls with the same indices and ids', () => {
+    const out = assertChunkingInvariant('openai-chat', 'openai-chat', openAiUpstream, { includeUsage: true });
+    const expected = frames(openAiUpstream).map((f) =>
+      f.data === '[DONE]'
+        ? '[DONE]'
+        : ((f.data as { choices: { delta: unknown }[] }).choices[0]?.delta ?? 'usage'),
+    );
+    const got = out.map((f) =>
+      f.data === '[DONE]'
+        ? '[DONE]'
+        : ((f.data as { choices: { delta: unknown }[] }).choices[0]?.delta ?? 'usage'),
+    );
+    assert.deepEqual(got, expected);
+  });
+});
+
+// ---------------------------------------------------------------- Gemini upstream
+
+describe('Gemini upstream → Anthropic client', () => {
+  it('turns a whole functionCall into tool_use start, one input_json_delta, stop (never an empty input)', () => {
+    const out = assertChunkingInvariant('gemini', 'anthropic', geminiUpstream);
+    const summary = out.map((f) => {
+      const d = f.data as { type: string; content_block?: { type: string }; delta?: Record<string, unknown> };
+      return d.type === 'content_block_start'
+        ? `start:${d.content_block?.type}`
+        : d.type === 'content_block_delta'
+          ? `delta:${String(d.delta?.type)}`
+          : d.type;
+    });
+    assert.deepEqual(summary, [
+      'message_start',
+      'start:thinking',
+      'delta:thinking_delta',
+      'content_block_stop',
+      'start:text',
+      'delta:text_delta',
+      'delta:text_delta',
+      'content_block_stop',
+      'start:tool_use',
+      'delta:input_json_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    const toolStart = out[8]?.data as { content_block: { id: string; name: string } };
+    assert.equal(toolStart.content_block.name, 'get_weather');
+    assert.match(toolStart.content_block.id, /^call_gm[0-9a-f]+$/);
+    assert.deepEqual((out[9]?.data as { delta: unknown }).delta, {
+      type: 'input_json_delta',
+      partial_json: '{"city":"Paris"}',
+    });
+    assert.deepEqual(out[11]?.data, {
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: {
+        input_tokens: 32,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 8,
+        output_tokens: 25,
+      },
+    });
+  });
+});
+
+describe('Gemini upstream → OpenAI Chat client', () => {
+  it('gives the function call an id, a name and its arguments; finish tool_calls', () => {
+    const { out, ir } = run('gemini', 'openai-chat', geminiUpstream, { includeUsage: true });
+    const toolDeltas = out.flatMap((f) => {
+      const d = f.data as { choices?: { delta: { tool_calls?: unknown[] } }[] };
+      return d.choices?.[0]?.delta.tool_calls ?? [];
+    }) as { index: number; id?: string; function: { name?: string; arguments: string } }[];
+    assert.equal(toolDeltas.length, 2);
+    assert.equal(toolDeltas[0]?.function.name, 'get_weather');
+    assert.ok(toolDeltas[0]?.id);
+    assert.equal(toolDeltas[1]?.function.arguments, '{"city":"Paris"}');
+    const finish = out.find(
+      (f) => (f.data as { choices?: { finish_reason: string | null }[] }).choices?.[0]?.finish_reason,
+    );
+    assert.equal(
+      (finish?.data as { choices: { finish_reason: string }[] }).choices[0]?.finish_reason,
+      'tool_calls',
+    );
+    const usage = (out.at(-2)?.data as { usage: Record<string, unknown> }).usage;
+    assert.equal(usage.prompt_tokens, 40);
+    assert.equal(usage.completion_tokens, 25);
+    // The Gemini thought signature rides on the IR tool call (for a Gemini client or a later Gemini request).
+    const start = ir.find((e) => e.type === 'block_start' && e.block.type === 'tool_call');
+    assert.equal(
+      start?.type === 'block_start' && start.block.type === 'tool_call' ? start.block.signature : undefined,
+      'CiQBsig',
+    );
+  });
+});
+
+describe('Gemini upstream → Gemini client', () => {
+  it('keeps the thought signature on the functionCall part', () => {
+    const { out } = run('gemini', 'gemini', geminiUpstream);
+    const call = out.find((f) => JSON.stringify(f.data).includes('functionCall'));
+    assert.deepEqual(
+      (call?.data as { candidates: { content: { parts: unknown[] } }[] }).candidates[0]?.content.parts,
+      [{ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQBsig' }],
+    );
+  });
+});
+
+// ---------------------------------------------------------------- errors mid-stream
+
+describe('errors in the middle of a stream', () => {
+  const anthropicWithError = sse([
+    frames(anthropicUpstream)[0] as Frame,
+    {
+      event: 'content_block_start',
+      data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    },
+    {
+      event: 'content_block_delta',
+      data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+    },
+    { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
+  ]);
+
+  it('Anthropic error → OpenAI client: an error payload then [DONE]', () => {
+    const { out, t } = run('anthropic', 'openai-chat', anthropicWithError);
+    assert.deepEqual(out.slice(-2), [
+      {
+        data: {
+          error: {
+            message: 'Overloaded',
+            type: 'service_unavailable_error',
+            param: null,
+            code: 'server_is_overloaded',
+          },
+        },
+      },
+      { data: '[DONE]' },
+    ]);
+    assert.equal(t.error?.status, 529);
+  });
+
+  it('Anthropic error → Gemini client: an error frame with the Gemini shape', () => {
+    const { out } = run('anthropic', 'gemini', anthropicWithError);
+    assert.deepEqual(out.at(-1), {
+      data: { error: { code: 529, message: 'Overloaded', status: 'UNAVAILABLE' } },
+    });
+  });
+
+  it('OpenAI error chunk → Anthropic client: event error after the blocks are closed', () => {
+    const up = sse([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: 'Hi' }),
+      { data: { error: { message: 'boom', type: 'server_error', code: null } } },
+    ]);
+    const { out } = run('openai-chat', 'anthropic', up);
+    assert.deepEqual(
+      out.map((f) => f.event),
+      ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'error'],
+    );
+    assert.deepEqual(out.at(-1)?.data, { type: 'error', error: { type: 'api_error', message: 'boom' } });
+  });
+
+  it('Gemini error frame → OpenAI client', () => {
+    const up = sse([
+      gemChunk([{ text: 'a' }]),
+      { data: { error: { code: 503, message: 'The model is overloaded.', status: 'UNAVAILABLE' } } },
+    ]);
+    const { out } = run('gemini', 'openai-chat', up);
+    assert.deepEqual(out.at(-2)?.data, {
+      error: {
+        message: 'The model is overloaded.',
+        type: 'service_unavailable_error',
+        param: null,
+        code: 'server_is_overloaded',
+      },
+    });
+  });
+
+  it('an Anthropic stream cut before message_stop ends with an error, not a hang', () => {
+    const cut = anthropicUpstream.slice(0, anthropicUpstream.indexOf('event: content_block_stop'));
+    const { out } = run('anthropic', 'openai-chat', cut);
+    assert.equal(out.at(-1)?.data, '[DONE]');
+    assert.equal((out.at(-2)?.data as { error: { type: string } }).error.type, 'server_error');
+  });
+
+  it('an OpenAI stream without [DONE] is finished at end of input', () => {
+    const noDone = openAiUpstream.slice(0, openAiUpstream.indexOf('data: [DONE]'));
+    const { out } = run('openai-chat', 'anthropic', noDone);
+    assert.deepEqual(
+      out.slice(-2).map((f) => f.event),
+      ['message_delta', 'message_stop'],
+    );
+  });
+});
+
+describe('custom/freeform tool calls across protocols', () => {
+  it('a custom tool sent to Anthropic as a function comes back to an OpenAI client as a custom call with raw input', () => {
+    const tools = new ToolNameMap('anthropic');
+    tools.add('apply_patch', 'custom');
+    const input = '*** Begin Patch\n*** Add File: a.txt\n+hi "there"\n*** End Patch\n';
+    const json = JSON.stringify({ input });
+    const up = sse([
+      frames(anthropicUpstream)[0] as Frame,
+      {
+        event: 'content_block_start',
+        data: {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 'toolu_P', name: 'apply_patch', input: {} },
+        },
+      },
+      {
+        event: 'content_block_delta',
+        data: {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: json.slice(0, 20) },
+        },
+      },
+      {
+        event: 'content_block_delta',
+        data: {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: json.slice(20) },
+        },
+      },
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+      {
+        event: 'message_delta',
+        data: { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } },
+      },
+      { event: 'message_stop', data: { type: 'message_stop' } },
+    ]);
+    const { out } = run('anthropic', 'openai-chat', up, { tools });
+    const calls = out.flatMap(
+      (f) =>
+        (f.data as { choices?: { delta: { tool_calls?: unknown[] } }[] }).choices?.[0]?.delta.tool_calls ??
+        [],
+    );
+    assert.deepEqual(calls, [
+      { index: 0, id: 'toolu_P', type: 'custom', custom: { name: 'apply_patch', input: '' } },
+      { index: 0, custom: { input } },
+    ]);
+  });
+
+  it('a custom call from an OpenAI upstream reaches an Anthropic client as valid {"input": …} JSON', () => {
+    const up = sse([
+      chunk({ role: 'assistant' }),
+      chunk({
+        tool_calls: [{ index: 0, id: 'call_C', type: 'custom', custom: { name: 'apply_patch', input: '' } }],
+      }),
+      chunk({ tool_calls: [{ index: 0, custom: { input: 'line "1"\n' } }] }),
+      chunk({ tool_calls: [{ index: 0, custom: { input: 'line 2' } }] }),
+      chunk({}, 'tool_calls'),
+      { data: '[DONE]' },
+    ]);
+    const { out } = run('openai-chat', 'anthropic', up);
+    const json = out
+      .filter((f) => f.event === 'content_block_delta')
+      .map((f) => (f.data as { delta: { partial_json: string } }).delta.partial_json)
+      .join('');
+    assert.deepEqual(JSON.parse(json), { input: 'line "1"\nline 2' });
+  });
+});
