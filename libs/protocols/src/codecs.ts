@@ -14,12 +14,14 @@ import type { ToolNameMap } from './common/tool-names';
 import { anthropicCodec } from './anthropic';
 import { geminiCodec } from './gemini';
 import { openAiChatCodec } from './openai-chat';
+import { responsesCodec } from './responses';
 import { StreamTranslator } from './stream/stream-translator';
 
 const registry = new Map<ProtocolId, ProtocolCodec>([
   ['openai-chat', openAiChatCodec],
   ['anthropic', anthropicCodec],
   ['gemini', geminiCodec],
+  ['openai-responses', responsesCodec],
 ]);
 
 /** Adds (or replaces) the codec of a protocol, e.g. the Responses codec. */

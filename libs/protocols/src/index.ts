@@ -19,4 +19,5 @@ export * from './tokens/token-counter';
 export * from './openai-chat';
 export * from './anthropic';
 export * from './gemini';
+export * from './responses';
 export * from './codecs';

@@ -4,17 +4,29 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   GEMINI_PLACEHOLDER_SIGNATURE,
-  anthropicCodec,
-  geminiCodec,
-  openAiChatCodec,
-  translateRequest,
+  anthropicCodec as anthropicRaw,
+  geminiCodec as geminiRaw,
+  openAiChatCodec as openAiChatRaw,
+  translateRequest as translateRequestRaw,
   type IrRequest,
+  type ProtocolCodec,
 } from '../src';
 import { fixture } from './protocol-test-helpers';
 
 // Encoded bodies are navigated freely in assertions; a wrong path fails the assertion, not the type check.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type O = Record<string, any>;
+
+const loose = <T extends { body: unknown }>(r: T): Omit<T, 'body'> & { body: O } =>
+  r as Omit<T, 'body'> & { body: O };
+const translateRequest = (...a: Parameters<typeof translateRequestRaw>) => loose(translateRequestRaw(...a));
+const typed = (c: ProtocolCodec) => ({
+  decodeRequest: (...a: Parameters<ProtocolCodec['decodeRequest']>) => c.decodeRequest(...a),
+  encodeRequest: (...a: Parameters<ProtocolCodec['encodeRequest']>) => loose(c.encodeRequest(...a)),
+});
+const anthropicCodec = typed(anthropicRaw);
+const geminiCodec = typed(geminiRaw);
+const openAiChatCodec = typed(openAiChatRaw);
 
 describe('OpenAI SDK requests', () => {
   it('text with a system message → Anthropic and Gemini', () => {
