@@ -393,11 +393,19 @@ class MessageBuilder {
 
   toolOutput(item: Obj, param: string, custom: boolean): void {
     const callId = reqString(item, 'call_id', param);
+    let output = item.output;
+    let isError = false;
+    // Older Codex releases reported failures as `{content, success: false}`: keep the text and the error flag.
+    if (isObj(output) && typeof output.content === 'string') {
+      isError = output.success === false;
+      output = output.content;
+    }
     const part: IrToolResultPart = {
       type: 'tool_result',
       callId,
-      content: decodeToolOutput(item.output, `${param}.output`, this.st),
+      content: decodeToolOutput(output, `${param}.output`, this.st),
     };
+    if (isError) part.isError = true;
     const name = this.callNames.get(callId);
     if (name !== undefined) part.name = name;
     if (custom) part.custom = true;

@@ -239,6 +239,16 @@ describe('Responses request → IR (items and rules)', () => {
     ]);
   });
 
+  it('a legacy {content, success:false} tool output keeps its text and becomes an error result', () => {
+    const { ir } = decodeResponsesRequest({
+      model: 'm',
+      input: [call('call_1', 'a'), output('call_1', { content: 'exit 1', success: false })],
+    });
+    assert.deepEqual(ir.messages[1]!.content, [
+      { type: 'tool_result', callId: 'call_1', name: 'a', content: 'exit 1', isError: true },
+    ]);
+  });
+
   it('reasoning: sealed foreign signatures keep their origin, OpenAI encrypted content is OpenAI, id-only is dropped', () => {
     const sealed = sealReasoning({
       origin: { provider: 'anthropic', model: 'claude-x' },
