@@ -639,6 +639,26 @@ describe('mapping rules', () => {
     });
   });
 
+  it('developer messages stay developer only for models that take them; Gemini schema field per profile', () => {
+    const ir = base({ system: [{ role: 'developer', text: 'You are Codex.' }] });
+    assert.equal(
+      (openAiChatCodec.encodeRequest(ir, { model: 'gpt-5.5' }).body.messages as O[])[0]?.role,
+      'developer',
+    );
+    assert.equal(
+      (openAiChatCodec.encodeRequest(ir, { model: 'qwen3-coder' }).body.messages as O[])[0]?.role,
+      'system',
+    );
+    const withTool = base({
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object', additionalProperties: false } }],
+    });
+    const legacy = geminiCodec.encodeRequest(withTool, {
+      model: 'gemini-x',
+      profile: { geminiSchemaField: 'parameters' },
+    }).body;
+    assert.deepEqual(legacy.tools[0].functionDeclarations[0].parameters, { type: 'object' });
+  });
+
   it('round trips keep the IR: decode → encode → decode', () => {
     const cases: [string, typeof anthropicCodec, string?][] = [
       ['openai-chat-tools-turn1', openAiChatCodec],

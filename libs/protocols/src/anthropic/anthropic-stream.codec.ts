@@ -436,3 +436,6 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     return this.finish();
   }
 }
+
+/** A keep-alive the gateway may send to Anthropic clients while the upstream is slow (the SDK skips it). */
+export const anthropicPingEvent = (): SseEvent => jsonEvent({ type: 'ping' }, 'ping');

@@ -17,6 +17,16 @@ export interface ModelProfile {
   anthropicThinking?: 'adaptive' | 'budget';
   /** Gemini: `thinkingLevel` (Gemini 3) or `thinkingBudget` (2.5). */
   geminiThinking?: 'level' | 'budget';
+  /**
+   * Gemini tool schemas: `parametersJsonSchema` (JSON Schema, the default) or `parameters` (the OpenAPI subset, for
+   * older models and proxies that only know it).
+   */
+  geminiSchemaField?: 'parametersJsonSchema' | 'parameters';
+  /**
+   * OpenAI Chat: send `developer` messages as such. OpenAI's own reasoning models take them; many OpenAI-compatible
+   * servers (vLLM, Ollama …) only know `system`, so by default they become `system`.
+   */
+  developerRole?: boolean;
 }
 
 /** A profile rule: `pattern` is an exact name or a `*` wildcard pattern; the first match wins. */
@@ -88,6 +98,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
       reasoning: true,
       sampling: false,
       maxTokensField: 'max_completion_tokens',
+      developerRole: true,
     },
   },
   {
@@ -97,6 +108,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
       reasoning: true,
       sampling: false,
       maxTokensField: 'max_completion_tokens',
+      developerRole: true,
     },
   },
   {
@@ -106,6 +118,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
       reasoning: true,
       sampling: false,
       maxTokensField: 'max_completion_tokens',
+      developerRole: true,
     },
   },
   {
@@ -115,6 +128,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
       reasoning: true,
       sampling: false,
       maxTokensField: 'max_completion_tokens',
+      developerRole: true,
     },
   },
   {
@@ -124,6 +138,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
       reasoning: true,
       sampling: false,
       maxTokensField: 'max_completion_tokens',
+      developerRole: true,
     },
   },
   { pattern: 'gemini-1*', profile: { maxOutputTokens: 8192, reasoning: false } },

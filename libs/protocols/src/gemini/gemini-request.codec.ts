@@ -324,7 +324,7 @@ const toolResultResponse = (r: IrToolResultPart): { response: Obj; media: Obj[] 
 export const encodeGeminiRequest = (ir: IrRequest, opts: GeminiEncodeOptions = {}): EncodedRequest => {
   const model = opts.model ?? ir.model;
   const profile = opts.profile ?? resolveModelProfile(model);
-  const schemaField = opts.schemaField ?? 'parametersJsonSchema';
+  const schemaField = opts.schemaField ?? profile.geminiSchemaField ?? 'parametersJsonSchema';
   const clean = schemaField === 'parameters' ? cleanSchemaForGeminiOpenApi : cleanSchemaForGeminiJson;
   const dropped: string[] = [...ir.extras.dropped];
   const toolMap = new ToolNameMap('gemini');

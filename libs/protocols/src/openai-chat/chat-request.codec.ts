@@ -455,10 +455,13 @@ export const encodeOpenAiChatRequest = (ir: IrRequest, opts: EncodeRequestOption
 
   const messages: Obj[] = [];
   // Consecutive leading blocks of one role become one message (Claude Code sends four system blocks).
+  const roleOf = (r: 'system' | 'developer'): 'system' | 'developer' =>
+    r === 'developer' && profile.developerRole === true ? 'developer' : 'system';
   for (const s of ir.system) {
     const last = messages[messages.length - 1];
-    if (last && last.role === s.role) last.content = `${String(last.content)}\n\n${s.text}`;
-    else messages.push({ role: s.role, content: s.text });
+    const role = roleOf(s.role);
+    if (last && last.role === role) last.content = `${String(last.content)}\n\n${s.text}`;
+    else messages.push({ role, content: s.text });
   }
 
   ir.messages.forEach((m, mi) => {
@@ -467,7 +470,7 @@ export const encodeOpenAiChatRequest = (ir: IrRequest, opts: EncodeRequestOption
       case 'system':
       case 'developer':
         messages.push({
-          role: m.role,
+          role: roleOf(m.role),
           content: m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n'),
         });
         break;
