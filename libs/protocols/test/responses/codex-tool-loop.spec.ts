@@ -13,6 +13,7 @@ import { parseSse } from '../../src/sse/sse-parser';
 import {
   ResponsesStreamWriter,
   decodeResponsesRequest,
+  sealReasoning,
   type ResponsesResponse,
   type ResponsesStreamEvent,
 } from '../../src/responses';
@@ -283,5 +284,37 @@ describe('Codex tool loop through the Responses codec', () => {
     assert.equal(fc.thoughtSignature, 'CiQGEMSIG');
     const response = contents.at(-1)!.parts.find((p) => 'functionResponse' in p)!;
     assert.equal((response.functionResponse as { name: string }).name, 'exec_command');
+  });
+  it('reasoning is replayed only to the provider that made it', () => {
+    const body = (encrypted: string): Record<string, unknown> => ({
+      model: 'x',
+      reasoning: { effort: 'medium' },
+      tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }],
+      input: [
+        { role: 'user', content: 'q' },
+        {
+          type: 'reasoning',
+          id: 'rs_1',
+          summary: [{ type: 'summary_text', text: 'private chain' }],
+          encrypted_content: encrypted,
+        },
+        { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'ok' },
+      ],
+    });
+    const fromAnthropic = sealReasoning({ origin: { provider: 'anthropic' }, signature: 'EqSIG' });
+    const cases: [string, ProtocolCodec, string, boolean][] = [
+      ['gAAAAopenai', anthropicCodec, 'claude-sonnet-4-5', false],
+      ['gAAAAopenai', geminiCodec, 'gemini-3-pro', false],
+      [fromAnthropic, anthropicCodec, 'claude-sonnet-4-5', true],
+      [fromAnthropic, geminiCodec, 'gemini-3-pro', false],
+    ];
+    for (const [encrypted, codec, model, replayed] of cases) {
+      const { ir } = decodeResponsesRequest(body(encrypted));
+      const sent = JSON.stringify(codec.encodeRequest(ir, { model }).body);
+      assert.equal(sent.includes('private chain'), replayed, `${codec.protocol} ← ${encrypted.slice(0, 8)}`);
+      assert.equal(sent.includes('EqSIG'), replayed);
+      assert.ok(!sent.includes('gAAAA'));
+    }
   });
 });
