@@ -29,7 +29,12 @@ export type AccountingErrorCode =
   | 'price_publication_invalid'
   // recipes
   | 'event_invalid'
-  | 'usage_unattributable';
+  | 'usage_unattributable'
+  // budgets and spend leases
+  | 'budget_invalid'
+  | 'lease_conflict'
+  | 'lease_not_found'
+  | 'lease_not_expired';
 
 export class AccountingError extends Error {
   override readonly name = 'AccountingError';

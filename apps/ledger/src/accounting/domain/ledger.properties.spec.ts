@@ -291,14 +291,14 @@ function toEvents(intents: Intent[]): EventEnvelope[] {
 
 /** A delivery: the events in an arbitrary order (Kafka keeps order within a partition only; crashes replay), with redeliveries. */
 const delivery = fc
-  .array(intent, { minLength: 5, maxLength: 60 })
+  .array(intent, { minLength: 5, maxLength: 80, size: 'max' })
   .map(toEvents)
   .chain((events) =>
     fc.record({
       events: fc.constant(events),
       order: fc.array(fc.integer(), { minLength: events.length, maxLength: events.length }),
       shuffle: fc.boolean(),
-      duplicates: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 15 }),
+      duplicates: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20, size: 'max' }),
     }),
   )
   .map(({ events, order, shuffle, duplicates }) => {

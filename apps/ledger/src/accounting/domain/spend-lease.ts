@@ -1,0 +1,140 @@
+import { AccountingError } from './accounting.errors';
+
+// Spend leases let the gateway enforce a hard budget without calling the ledger per request. The ledger
+// carves leases out of the remaining budget (a lease is a reservation, like a pending transfer), the
+// gateway spends locally against its lease and renews it when it is used up. Amounts are in the budget's
+// unit (nano-USD or tokens). The bound on overspend is stated and proved in docs/ledger-design.md,
+// "Spend leases", and checked by spend-lease.spec.ts.
+
+export type SpendLease = { id: string; instanceId: string; grantedAmount: bigint; expiresAt: string };
+
+/** The ledger's side, one per hard budget and period; the service keeps it in a row it locks. */
+export type LeaseBook = {
+  limit: bigint;
+  /** Spend accounted for: closed leases (what they used) and spend outside leases. */
+  settledAmount: bigint;
+  open: ReadonlyMap<string, SpendLease>;
+};
+
+export function newLeaseBook(limit: bigint, settledAmount = 0n): LeaseBook {
+  return { limit, settledAmount, open: new Map() };
+}
+
+/** Budget not yet settled or reserved by an open lease (may be negative after overspend). */
+export function leaseAvailable(book: LeaseBook): bigint {
+  let reserved = 0n;
+  for (const l of book.open.values()) reserved += l.grantedAmount;
+  return book.limit - book.settledAmount - reserved;
+}
+
+export type LeaseRequest = {
+  leaseId: string;
+  instanceId: string;
+  requestedAmount: bigint;
+  at: string;
+  ttlSeconds: number;
+};
+
+/**
+ * Grants min(requested, available) or nothing. An instance holds at most one lease: it renews by settling
+ * the old one first (`renewLease`), so no budget is ever reserved twice for it.
+ */
+export function grantLease(
+  book: LeaseBook,
+  req: LeaseRequest,
+): { book: LeaseBook; lease: SpendLease | null } {
+  if (req.requestedAmount <= 0n)
+    throw new AccountingError('budget_invalid', 'a lease must ask for a positive amount');
+  if (book.open.has(req.leaseId)) throw new AccountingError('lease_conflict', `lease ${req.leaseId} exists`);
+  for (const l of book.open.values()) {
+    if (l.instanceId === req.instanceId)
+      throw new AccountingError('lease_conflict', `${req.instanceId} already holds lease ${l.id}`);
+  }
+  const available = leaseAvailable(book);
+  const amount = req.requestedAmount < available ? req.requestedAmount : available;
+  if (amount <= 0n) return { book, lease: null };
+  const lease: SpendLease = {
+    id: req.leaseId,
+    instanceId: req.instanceId,
+    grantedAmount: amount,
+    expiresAt: new Date(Date.parse(req.at) + req.ttlSeconds * 1000).toISOString(),
+  };
+  const open = new Map(book.open);
+  open.set(lease.id, lease);
+  return { book: { ...book, open }, lease };
+}
+
+function closing(book: LeaseBook, leaseId: string): { lease: SpendLease; open: Map<string, SpendLease> } {
+  const lease = book.open.get(leaseId);
+  if (!lease) throw new AccountingError('lease_not_found', `no open lease ${leaseId}`);
+  const open = new Map(book.open);
+  open.delete(leaseId);
+  return { lease, open };
+}
+
+/** The instance returns its lease, reporting what it spent under it (which may exceed the grant). */
+export function settleLease(book: LeaseBook, leaseId: string, usedAmount: bigint): LeaseBook {
+  const { open } = closing(book, leaseId);
+  return { ...book, settledAmount: book.settledAmount + usedAmount, open };
+}
+
+/**
+ * The instance went silent: after the TTL the lease closes as if fully spent, or at what the ledger has seen
+ * posted under it if that is more. Conservative on purpose: the unused part of a dead instance's lease is
+ * lost for the period rather than risking spending it twice.
+ */
+export function expireLease(book: LeaseBook, leaseId: string, at: string, postedAmount: bigint): LeaseBook {
+  const lease = book.open.get(leaseId);
+  if (lease && Date.parse(at) < Date.parse(lease.expiresAt)) {
+    throw new AccountingError('lease_not_expired', `lease ${leaseId} runs until ${lease.expiresAt}`);
+  }
+  const { open } = closing(book, leaseId);
+  const accounted = postedAmount > (lease?.grantedAmount ?? 0n) ? postedAmount : (lease?.grantedAmount ?? 0n);
+  return { ...book, settledAmount: book.settledAmount + accounted, open };
+}
+
+/** Settle the instance's current lease (if any) and ask for the next one, as one step. */
+export function renewLease(
+  book: LeaseBook,
+  current: { leaseId: string; usedAmount: bigint } | null,
+  next: LeaseRequest,
+): { book: LeaseBook; lease: SpendLease | null } {
+  const settled = current ? settleLease(book, current.leaseId, current.usedAmount) : book;
+  return grantLease(settled, next);
+}
+
+// ------------------------------------------------------------------------------------- gateway side
+
+/** One gateway instance's view: its lease, what completed requests cost under it, how many are in flight. */
+export type LocalLease = { lease: SpendLease | null; usedAmount: bigint; inFlight: number };
+
+export const EMPTY_LOCAL_LEASE: LocalLease = { lease: null, usedAmount: 0n, inFlight: 0 };
+
+export type LocalAdmission =
+  { admitted: true } | { admitted: false; reason: 'no_lease' | 'lease_exhausted' | 'concurrency_limit' };
+
+/**
+ * Admission without a ledger call: the lease must have something left and the instance must be under its
+ * in-flight cap. The request's cost is not known yet; it is added on completion (streams add as they go and
+ * are cut off when the lease is exhausted and cannot be renewed). The in-flight cap is what bounds overspend.
+ */
+export function admitLocally(local: LocalLease, maxInFlight: number): LocalAdmission {
+  if (!local.lease) return { admitted: false, reason: 'no_lease' };
+  if (local.usedAmount >= local.lease.grantedAmount) return { admitted: false, reason: 'lease_exhausted' };
+  if (local.inFlight >= maxInFlight) return { admitted: false, reason: 'concurrency_limit' };
+  return { admitted: true };
+}
+
+/**
+ * The most a hard budget can be overspent with N instances, each admitting at most K requests in flight,
+ * no request costing more than C: N x K x C. The lease size does not appear: leases are reservations, so
+ * no budget is handed out twice; the size only trades ledger round trips against budget stranded in idle
+ * instances' leases.
+ */
+export function maxOverspend(
+  instances: number,
+  maxInFlightPerInstance: number,
+  maxRequestCost: bigint,
+): bigint {
+  return BigInt(instances) * BigInt(maxInFlightPerInstance) * maxRequestCost;
+}
