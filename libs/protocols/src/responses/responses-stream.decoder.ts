@@ -28,6 +28,8 @@ export class ResponsesStreamDecoder implements StreamDecoder {
   private started = false;
   private finished = false;
   private toolCalls = false;
+  /** Output indexes of messages whose text arrived as content parts. */
+  private readonly textSeen = new Set<number>();
 
   constructor(private readonly opts: DecodeResponseOptions = {}) {}
 
@@ -154,8 +156,10 @@ export class ResponsesStreamDecoder implements StreamDecoder {
       }
       case 'response.content_part.added': {
         const part = isObj(data.part) ? data.part : {};
-        if (part.type === 'output_text' || part.type === 'refusal')
+        if (part.type === 'output_text' || part.type === 'refusal') {
+          this.textSeen.add(outputIndex);
           this.openBlock('text', outputIndex, out, {});
+        }
         return;
       }
       case 'response.output_text.delta':
@@ -206,6 +210,17 @@ export class ResponsesStreamDecoder implements StreamDecoder {
       }
       case 'response.output_item.done': {
         const item = isObj(data.item) ? data.item : {};
+        if (item.type === 'message' && !this.textSeen.has(outputIndex)) {
+          // A server that skipped the content-part events: the finished message still carries its text.
+          for (const part of Array.isArray(item.content) ? item.content : []) {
+            const text = isObj(part) ? (typeof part.text === 'string' ? part.text : part.refusal) : undefined;
+            if (typeof text !== 'string' || text === '') continue;
+            this.openBlock('text', outputIndex, out, {});
+            out.push({ type: 'block_delta', index: this.nextIndex - 1, delta: { type: 'text', text } });
+            this.closeOpen(out);
+          }
+          return;
+        }
         const o = this.open;
         if (!o || o.outputIndex !== outputIndex) return;
         // Some servers send the full value only on `done`: fill in what the deltas did not carry.

@@ -202,6 +202,34 @@ describe('Responses upstream → IR (passthrough usage, Responses as upstream)',
     });
   });
 
+  it('a server that sends a message only as output_item.done still yields its text', () => {
+    const frames = parseSse(
+      [
+        { type: 'response.created', response: { id: 'resp_s', model: 'm' } },
+        {
+          type: 'response.output_item.added',
+          output_index: 0,
+          item: { id: 'msg_1', type: 'message', content: [] },
+        },
+        {
+          type: 'response.output_item.done',
+          output_index: 0,
+          item: { id: 'msg_1', type: 'message', content: [{ type: 'output_text', text: 'whole' }] },
+        },
+        { type: 'response.completed', response: { id: 'resp_s', status: 'completed', usage: {} } },
+      ]
+        .map((d) => `event: ${d.type}\ndata: ${JSON.stringify(d)}\n\n`)
+        .join(''),
+    );
+    const dec = new ResponsesStreamDecoder();
+    const out = frames.flatMap((f) => dec.push(f));
+    assert.deepEqual(
+      out.map((e) => e.type),
+      ['message_start', 'block_start', 'block_delta', 'block_stop', 'message_delta', 'message_stop'],
+    );
+    assert.deepEqual(out[2], { type: 'block_delta', index: 0, delta: { type: 'text', text: 'whole' } });
+  });
+
   it('a failed or truncated upstream stream becomes an IR error', () => {
     const failed = parseSse(
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_f","model":"m"}}\n\n' +
