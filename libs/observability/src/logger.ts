@@ -27,7 +27,7 @@ export function createLogger(name: string, level: string): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination({ sync: false, minLength: 4096 }),
+    pino.destination({ sync: false }),
   );
 }
 

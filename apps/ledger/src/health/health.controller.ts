@@ -14,12 +14,10 @@ export class LedgerHealthController {
   @Get('/ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
     const database = await this.rt.db.ping();
-    await reply
-      .status(database ? 200 : 503)
-      .send({
-        status: database ? 'ready' : 'unavailable',
-        checks: { database, eventTransport: this.rt.transport.isHealthy() },
-      });
+    await reply.status(database ? 200 : 503).send({
+      status: database ? 'ready' : 'unavailable',
+      checks: { database, eventTransport: this.rt.transport.isHealthy() },
+    });
   }
 
   @Get('/metrics')
