@@ -23,6 +23,7 @@ export type AccountingErrorCode =
   | 'pending_transfer_not_expired'
   | 'exceeds_pending_transfer_amount'
   | 'corrected_transfer_not_found'
+  | 'transfer_already_corrected'
   // prices
   | 'price_not_found'
   | 'price_publication_conflict'

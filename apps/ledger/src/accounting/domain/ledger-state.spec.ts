@@ -1,5 +1,3 @@
-// node:test's describe/it return promises that the runner itself awaits.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -290,6 +288,19 @@ describe('LedgerState', () => {
     assert.throws(() => books.apply([reversal('nope')]), refusedWith('corrected_transfer_not_found'));
     books.apply([reversal(s.id)]);
     assert.equal(postedBalance(books.balance('team:a')), 100n);
+    // Reversed once only: a second correction of the same transfer would refund twice.
+    const again = makeTransfer({
+      eventId: 'c2',
+      leg: `reversal:${s.id}`,
+      code: 'correction.reversal',
+      debitAccountId: 'provider:openai',
+      creditAccountId: 'team:a',
+      amountNanoUsd: 40n,
+      bookedAt: T1,
+      correctsTransferId: s.id,
+    });
+    assert.throws(() => books.apply([again]), refusedWith('transfer_already_corrected'));
+    assert.equal(books.correctedBy(s.id), reversal(s.id).id);
     assert.deepEqual(books.checkInvariants(), []);
   });
 });

@@ -24,6 +24,8 @@ export type LedgerReadView = {
   balance(id: AccountId): AccountBalance;
   transfer(id: string): StoredTransfer | undefined;
   pendingStatus(pendingId: string): PendingStatus | undefined;
+  /** The transfer that corrects `transferId`, if any (in Postgres: a unique index on corrects_transfer_id). */
+  correctedBy(transferId: string): string | undefined;
 };
 
 export type TransferPlan =
@@ -87,8 +89,13 @@ export function planTransfer(view: LedgerReadView, t: Transfer): TransferPlan {
     if (existing.bodyHash === bodyHash) return { outcome: 'exists', transfer: existing.transfer };
     return fail('exists_with_different_body', t, 'a different transfer already has this id');
   }
-  if (t.correctsTransferId !== null && !view.transfer(t.correctsTransferId)) {
-    fail('corrected_transfer_not_found', t, `corrects unknown transfer ${t.correctsTransferId}`);
+  if (t.correctsTransferId !== null) {
+    if (!view.transfer(t.correctsTransferId))
+      fail('corrected_transfer_not_found', t, `corrects unknown transfer ${t.correctsTransferId}`);
+    // A transfer is reversed at most once; to correct again, correct the correction.
+    const by = view.correctedBy(t.correctsTransferId);
+    if (by !== undefined)
+      fail('transfer_already_corrected', t, `${t.correctsTransferId} was already corrected by ${by}`);
   }
 
   const dr = { ...view.balance(t.debitAccountId) };
@@ -191,6 +198,7 @@ export class LedgerState implements LedgerReadView {
   private readonly balances = new Map<AccountId, AccountBalance>();
   private readonly transfers = new Map<string, StoredTransfer>();
   private readonly statuses = new Map<string, PendingStatus>();
+  private readonly corrections = new Map<string, string>();
   private readonly journal: Transfer[] = [];
 
   balance(id: AccountId): AccountBalance {
@@ -205,6 +213,10 @@ export class LedgerState implements LedgerReadView {
     return this.statuses.get(pendingId);
   }
 
+  correctedBy(transferId: string): string | undefined {
+    return this.corrections.get(transferId);
+  }
+
   /** Every transfer in the order it was applied. */
   journalEntries(): readonly Transfer[] {
     return this.journal;
@@ -214,10 +226,12 @@ export class LedgerState implements LedgerReadView {
     const balances = new Map<AccountId, AccountBalance>();
     const transfers = new Map<string, StoredTransfer>();
     const statuses = new Map<string, PendingStatus>();
+    const corrections = new Map<string, string>();
     const staged: LedgerReadView = {
       balance: (id) => ({ ...(balances.get(id) ?? this.balance(id)) }),
       transfer: (id) => transfers.get(id) ?? this.transfer(id),
       pendingStatus: (id) => statuses.get(id) ?? this.pendingStatus(id),
+      correctedBy: (id) => corrections.get(id) ?? this.correctedBy(id),
     };
     const result: ApplyResult = { applied: [], existing: [] };
     for (const t of group) {
@@ -231,12 +245,14 @@ export class LedgerState implements LedgerReadView {
       transfers.set(t.id, { transfer: t, bodyHash: plan.bodyHash });
       if (plan.pendingStatusChange)
         statuses.set(plan.pendingStatusChange.pendingId, plan.pendingStatusChange.status);
+      if (t.correctsTransferId !== null) corrections.set(t.correctsTransferId, t.id);
       result.applied.push(t);
     }
     // Nothing above threw: commit the whole group.
     for (const [id, b] of balances) this.balances.set(id, b);
     for (const [id, s] of transfers) this.transfers.set(id, s);
     for (const [id, s] of statuses) this.statuses.set(id, s);
+    for (const [id, by] of corrections) this.corrections.set(id, by);
     this.journal.push(...result.applied);
     return result;
   }
