@@ -144,16 +144,17 @@ export class EventStore {
     let typeFilter = '';
     if (types && types.length > 0) {
       params.push(types);
-      typeFilter = `AND type = ANY($4::text[])`;
+      typeFilter = `AND e.type = ANY($4::text[])`;
     }
     const rows = await db.query<EventRow>(
       `SELECT position::text AS position, tx_id::text AS tx_id, event_id::text AS event_id, stream_id, stream_version, type, subject,
               occurred_at, recorded_at, producer, correlation_id, data
-         FROM ${this.events}
-        WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)
-          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         FROM ${this.events} e
+        WHERE (e.tx_id, e.position) > ($1::text::xid8, $2::bigint)
+          AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
           ${typeFilter}
-        ORDER BY tx_id, position
+        -- Qualified on purpose: unqualified, ORDER BY would sort by the text aliases above.
+        ORDER BY e.tx_id, e.position
         LIMIT $3`,
       params,
     );
@@ -164,7 +165,7 @@ export class EventStore {
     const rows = await db.query<EventRow>(
       `SELECT position::text AS position, tx_id::text AS tx_id, event_id::text AS event_id, stream_id, stream_version, type, subject,
               occurred_at, recorded_at, producer, correlation_id, data
-         FROM ${this.events} WHERE stream_id = $1 AND stream_version >= $2 ORDER BY stream_version`,
+         FROM ${this.events} e WHERE e.stream_id = $1 AND e.stream_version >= $2 ORDER BY e.stream_version`,
       [streamId, fromVersion],
     );
     return rows.map(toStored);
