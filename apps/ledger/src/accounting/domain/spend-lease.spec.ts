@@ -8,10 +8,13 @@ import {
   expireLease,
   grantLease,
   leaseAvailable,
+  leaseExhausted,
   maxOverspend,
   newLeaseBook,
   renewLease,
   settleLease,
+  spendLocally,
+  startLocally,
   type LeaseBook,
   type LocalLease,
 } from './spend-lease';
@@ -103,6 +106,22 @@ describe('lease book', () => {
     );
   });
 
+  it('accrues a stream as it goes and says when to cut it', () => {
+    const lease = { id: 'l1', instanceId: 'gw-a', grantedAmount: 100n, expiresAt: AT };
+    let local: LocalLease = startLocally({ lease, usedAmount: 0n, inFlight: 0 });
+    local = spendLocally(local, 60n, false);
+    assert.deepEqual([local.usedAmount, local.inFlight, leaseExhausted(local)], [60n, 1, false]);
+    local = spendLocally(local, 45n, false);
+    assert.equal(leaseExhausted(local), true, 'renew now, or end the stream');
+    local = spendLocally(local, 0n, true);
+    assert.deepEqual([local.usedAmount, local.inFlight], [105n, 0]);
+    assert.equal(leaseExhausted(EMPTY_LOCAL_LEASE), true);
+    assert.throws(
+      () => spendLocally(local, -1n, false),
+      (e: unknown) => isAccountingError(e, 'budget_invalid'),
+    );
+  });
+
   it('admits locally while the lease lasts and the instance is under its in-flight cap', () => {
     const lease = { id: 'l1', instanceId: 'gw-a', grantedAmount: 100n, expiresAt: AT };
     assert.deepEqual(admitLocally(EMPTY_LOCAL_LEASE, 2), { admitted: false, reason: 'no_lease' });
@@ -158,7 +177,7 @@ function step(sim: Sim, op: Op, p: { maxInFlight: number; leaseSize: bigint }): 
         admission = admitLocally(sim.locals[i], p.maxInFlight);
       }
       if (admission.admitted) {
-        sim.locals[i] = { ...sim.locals[i]!, inFlight: sim.locals[i]!.inFlight + 1 };
+        sim.locals[i] = startLocally(sim.locals[i]!);
         queue.push(op.cost);
       }
       break;
@@ -166,7 +185,7 @@ function step(sim: Sim, op: Op, p: { maxInFlight: number; leaseSize: bigint }): 
     case 'complete': {
       if (queue.length === 0) break;
       const [cost] = queue.splice(op.which % queue.length, 1);
-      sim.locals[i] = { ...local, usedAmount: local.usedAmount + cost!, inFlight: local.inFlight - 1 };
+      sim.locals[i] = spendLocally(local, cost!, true);
       sim.spentAmount += cost!;
       break;
     }

@@ -125,6 +125,31 @@ export function admitLocally(local: LocalLease, maxInFlight: number): LocalAdmis
   return { admitted: true };
 }
 
+/** Counts an admitted request in flight. */
+export function startLocally(local: LocalLease): LocalLease {
+  return { ...local, inFlight: local.inFlight + 1 };
+}
+
+/**
+ * Adds spend to the current lease: a completed request's cost (`completed`), or a stream's cost so far as
+ * it is produced. When `leaseExhausted` turns true mid-stream the gateway tries to renew and, if the ledger
+ * refuses, ends the stream cleanly; the bound below holds either way, since accrued cost only ever makes
+ * admission stricter.
+ */
+export function spendLocally(local: LocalLease, amount: bigint, completed: boolean): LocalLease {
+  if (amount < 0n) throw new AccountingError('budget_invalid', 'spend must not be negative');
+  return {
+    ...local,
+    usedAmount: local.usedAmount + amount,
+    inFlight: completed ? local.inFlight - 1 : local.inFlight,
+  };
+}
+
+/** True when the instance has no lease left to spend: renew, or refuse and cut streams. */
+export function leaseExhausted(local: LocalLease): boolean {
+  return local.lease === null || local.usedAmount >= local.lease.grantedAmount;
+}
+
 /**
  * The most a hard budget can be overspent with N instances, each admitting at most K requests in flight,
  * no request costing more than C: N x K x C. The lease size does not appear: leases are reservations, so
