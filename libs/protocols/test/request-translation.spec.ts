@@ -8,6 +8,7 @@ import {
   translateRequest as translateRequestRaw,
   type IrRequest,
   type ProtocolCodec,
+  decodeGeminiCountTokensRequest,
 } from '../src';
 import { fixture } from './protocol-test-helpers';
 
@@ -655,6 +656,43 @@ describe('mapping rules', () => {
       profile: { geminiSchemaField: 'parameters' },
     }).body;
     assert.deepEqual(legacy.tools[0].functionDeclarations[0].parameters, { type: 'object' });
+  });
+
+  it('drops image types Anthropic rejects instead of failing the request', () => {
+    const ir = base({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'see' },
+            { type: 'image', source: { kind: 'base64', mediaType: 'image/bmp', data: 'Qk0' } },
+          ],
+        },
+      ],
+    });
+    const r = anthropicCodec.encodeRequest(ir, { model: 'claude-x' });
+    assert.deepEqual(r.body.messages[0].content, [{ type: 'text', text: 'see' }]);
+    assert.ok(r.dropped.includes('messages[0].image(image/bmp)'));
+  });
+
+  it('Gemini countTokens bodies, with or without generateContentRequest, and a string systemInstruction', () => {
+    const plain = decodeGeminiCountTokensRequest(
+      { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+      { model: 'gemini-2.5-flash' },
+    );
+    assert.equal(plain.messages.length, 1);
+    const wrapped = decodeGeminiCountTokensRequest(
+      {
+        generateContentRequest: {
+          model: 'models/gemini-2.5-flash',
+          systemInstruction: 'Be brief.',
+          contents: [{ parts: [{ text: 'hi' }] }],
+        },
+      },
+      {},
+    );
+    assert.equal(wrapped.model, 'gemini-2.5-flash');
+    assert.deepEqual(wrapped.system, [{ role: 'system', text: 'Be brief.' }]);
   });
 
   it('round trips keep the IR: decode → encode → decode', () => {

@@ -682,3 +682,32 @@ describe('custom/freeform tool calls across protocols', () => {
     assert.deepEqual(JSON.parse(json), { input: 'line "1"\nline 2' });
   });
 });
+
+describe('Gemini usage after the finishing chunk', () => {
+  it('waits for usageMetadata that comes in a chunk after finishReason', () => {
+    const up = sse([
+      gemChunk([{ text: 'Hi' }]),
+      gemChunk([{ text: '' }], { finishReason: 'STOP' }),
+      {
+        data: {
+          candidates: [],
+          usageMetadata: { promptTokenCount: 7, candidatesTokenCount: 1, totalTokenCount: 8 },
+        },
+      },
+    ]);
+    const { out, t } = run('gemini', 'anthropic', up);
+    assert.deepEqual(
+      out.map((f) => f.event),
+      [
+        'message_start',
+        'content_block_start',
+        'content_block_delta',
+        'content_block_stop',
+        'message_delta',
+        'message_stop',
+      ],
+    );
+    assert.equal(t.usage?.inputUncachedTokens, 7);
+    assert.equal((out[4]?.data as { usage: { input_tokens: number } }).usage.input_tokens, 7);
+  });
+});

@@ -1,6 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IMAGE_TOKENS_ESTIMATE, anthropicCodec, countRequestTokens, countTextTokens } from '../src';
+import {
+  IMAGE_TOKENS_ESTIMATE,
+  anthropicCodec,
+  countRequestTokens,
+  countTextTokens,
+  countTokensResponseBody,
+} from '../src';
 import { fixture } from './protocol-test-helpers';
 
 describe('token counting without an upstream', () => {
@@ -36,5 +42,10 @@ describe('token counting without an upstream', () => {
     const ir = anthropicCodec.decodeRequest(fixture('claude-code-turn2').body);
     const n = countRequestTokens(ir);
     assert.ok(n > 1000 && n < 10000, String(n));
+  });
+
+  it('answers in the count_tokens shape of each protocol', () => {
+    assert.deepEqual(countTokensResponseBody('anthropic', 12), { input_tokens: 12 });
+    assert.deepEqual(countTokensResponseBody('gemini', 12), { totalTokens: 12 });
   });
 });

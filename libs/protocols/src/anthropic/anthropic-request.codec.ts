@@ -336,11 +336,22 @@ const encodeSource = (src: IrImageSource, dropped: string[], where: string): Obj
   }
 };
 
+// Anthropic accepts only these image types; anything else is a 400 for the whole request.
+const ANTHROPIC_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
 const encodeMedia = (
   p: IrImagePart | IrDocumentPart,
   dropped: string[],
   where: string,
 ): Block | undefined => {
+  if (
+    p.type === 'image' &&
+    p.source.kind === 'base64' &&
+    !ANTHROPIC_IMAGE_TYPES.includes(p.source.mediaType)
+  ) {
+    dropped.push(`${where}.image(${p.source.mediaType})`);
+    return undefined;
+  }
   if (p.type === 'document' && p.source.kind === 'text') {
     return compact({
       type: 'document',

@@ -103,9 +103,12 @@ export const decodeGeminiRequest = (body: unknown, ctx: DecodeRequestContext = {
   const native = unknownFields(body, KNOWN);
   const gc = objOrEmpty(body.generationConfig);
 
-  const system: IrSystemBlock[] = arr(objOrEmpty(body.systemInstruction).parts)
-    .filter(isObj)
-    .flatMap((p) => (typeof p.text === 'string' ? [{ role: 'system' as const, text: p.text }] : []));
+  const system: IrSystemBlock[] =
+    typeof body.systemInstruction === 'string'
+      ? [{ role: 'system', text: body.systemInstruction }]
+      : arr(objOrEmpty(body.systemInstruction).parts)
+          .filter(isObj)
+          .flatMap((p) => (typeof p.text === 'string' ? [{ role: 'system' as const, text: p.text }] : []));
 
   // Gemini often sends calls without ids: results are matched to calls by name, in order.
   const pendingByName = new Map<string, string[]>();
@@ -271,6 +274,15 @@ export const decodeGeminiRequest = (body: unknown, ctx: DecodeRequestContext = {
   if (Object.keys(gcUnknown).length > 0) native.generationConfig = gcUnknown;
   if (Object.keys(native).length > 0) extras.native.gemini = native;
   return ir;
+};
+
+/**
+ * A `:countTokens` body: `{contents}` (what @google/genai sends on the Developer API) or
+ * `{generateContentRequest:{model, contents, systemInstruction, tools …}}`.
+ */
+export const decodeGeminiCountTokensRequest = (body: unknown, ctx: DecodeRequestContext = {}): IrRequest => {
+  const inner = isObj(body) && isObj(body.generateContentRequest) ? body.generateContentRequest : body;
+  return decodeGeminiRequest(inner, ctx);
 };
 
 // ------------------------------------------------------------------------------------------------------------

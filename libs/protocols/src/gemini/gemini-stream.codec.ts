@@ -22,6 +22,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
   private model = '';
   private usage: IrUsage | undefined;
   private sawToolCall = false;
+  private pendingStop: IrStopReason | undefined;
 
   constructor(private readonly opts: DecodeResponseOptions = {}) {}
 
@@ -116,7 +117,13 @@ export class GeminiStreamDecoder implements StreamDecoder {
       }
     }
     const stop = geminiStop(chunk);
-    if (stop) out.push(...this.finish(stop));
+    if (stop) {
+      out.push(...this.seq.close());
+      this.pendingStop = stop;
+    }
+    // Usage may come with the finishing chunk or in one after it: finish once both are known (or at the end).
+    if (this.pendingStop && (isObj(chunk.usageMetadata) || this.usage !== undefined))
+      out.push(...this.finish(this.pendingStop));
     return out;
   }
 
@@ -135,7 +142,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
 
   end(): IrStreamEvent[] {
     if (this.finished || !this.started) return [];
-    return this.finish({ kind: 'end_turn' });
+    return this.finish(this.pendingStop ?? { kind: 'end_turn' });
   }
 }
 

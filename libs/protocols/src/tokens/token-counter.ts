@@ -65,3 +65,18 @@ export const countRequestTokens = (ir: IrRequest): number => {
   }
   return total;
 };
+
+/** The count_tokens answer body of each protocol for a token count. */
+export const countTokensResponseBody = (
+  protocol: 'anthropic' | 'gemini' | 'openai-responses',
+  tokens: number,
+): Record<string, unknown> => {
+  switch (protocol) {
+    case 'anthropic':
+      return { input_tokens: tokens };
+    case 'gemini':
+      return { totalTokens: tokens };
+    case 'openai-responses':
+      return { object: 'response.input_tokens', input_tokens: tokens };
+  }
+};
