@@ -224,3 +224,26 @@ describe('@google/genai as the client', () => {
     });
   }
 });
+
+describe('openai SDK Responses client (Codex path) on translated upstreams', () => {
+  const client = (): OpenAI => new OpenAI({ apiKey: 'test', baseURL: `${base}/v1`, maxRetries: 0 });
+
+  for (const from of froms) {
+    it(`accumulates a ${from} stream into a completed response with function calls`, async () => {
+      reply = { from, to: 'openai-responses', stream: true };
+      const final = await client().responses.stream({ model: 'gpt-5.5', input: 'weather?' }).finalResponse();
+      assert.equal(final.status, 'completed');
+      const call = final.output.find((o) => o.type === 'function_call');
+      assert.equal(call?.type === 'function_call' ? call.name : undefined, 'get_weather');
+      assert.deepEqual(JSON.parse(call?.type === 'function_call' ? call.arguments : '{}'), { city: 'Paris' });
+      assert.ok((final.usage?.input_tokens ?? 0) > 0);
+    });
+
+    it(`parses a ${from} response as a Responses object`, async () => {
+      reply = { from, to: 'openai-responses', stream: false };
+      const r = await client().responses.create({ model: 'gpt-5.5', input: 'weather?' });
+      assert.equal(r.output_text, 'Checking.');
+      assert.ok(r.output.some((o) => o.type === 'function_call'));
+    });
+  }
+});
