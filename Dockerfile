@@ -1,0 +1,19 @@
+# One image for the three services; the command picks the app.
+#   docker build -t sluice .
+#   docker run sluice node dist/apps/gateway/src/main.js
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production SLUICE_HOST=0.0.0.0
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/migrations ./migrations
+COPY --from=build /app/package.json ./package.json
+USER node
+CMD ["node", "dist/apps/standalone/src/main.js"]
