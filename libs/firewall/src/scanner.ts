@@ -50,7 +50,7 @@ const SECRET_KEY =
 /** Cheap first test on the raw key, before normalising it. */
 const SECRET_KEY_RAW = /secret|passw|pwd|passphrase|token|key|credential|auth/i;
 const NOT_SECRET_KEY =
-  /author|(?:url|uri|path|file|filename|name|type|length|len|size|count|max|min|limit|endpoint|expiry|expires|expiresat|expiration|ttl|timeout|header|format|mode|method|provider|kind|enabled|required|usage|tokens|budget|id)$/;
+  /author|(?:url|uri|path|file|filename|name|type|length|len|size|count|max|min|limit|endpoint|expiry|expires|expiresat|expiration|ttl|timeout|header|format|mode|method|provider|kind|enabled|required|usage|tokens|budget|id|domain|host|hostname|issuer|audience|scope|region|version|algorithm|alg)$/;
 const QUOTES = new Set(['"', "'", '`']);
 /** Characters that end an unquoted value. */
 const VALUE_STOP = new Uint8Array(128);

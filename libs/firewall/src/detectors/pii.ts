@@ -221,7 +221,14 @@ const ipv6: DetectorDef = (() => {
     tier: 1,
     triggers: [{ type: 'hex' }],
     find(text, pos, ctx) {
-      if (pos > 0 && /[:.]/.test(text.charAt(pos - 1))) return null;
+      if (text.charAt(pos - 1) === '.') return null;
+      if (text.charAt(pos - 1) === ':') {
+        // Mid-address (`fe80::1` seen from `1`) unless what precedes the colon is a word, not hex
+        // (`Value:2403:…`, `ip:2a00:…`).
+        let b = pos - 1;
+        while (b > 0 && pos - b < 40 && /[0-9A-Fa-f:]/.test(text.charAt(b - 1))) b--;
+        if (b === 0 || pos - b >= 40 || !/[A-Za-z0-9_]/.test(text.charAt(b - 1))) return null;
+      }
       re.lastIndex = pos;
       const m = re.exec(text);
       if (!m) return null;
@@ -369,12 +376,13 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   numeric({
     id: 'credit_card',
     description:
-      'payment card: 12–19 digits (compact or grouped by spaces/dashes), issuer range and length, Luhn',
+      'payment card: 13–19 digits compact, or grouped by spaces/dashes, issuer range and length, Luhn',
     check: 'checksum',
     patterns: [
       { re: new RegExp(`[0-9]{4}([ -])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,7}${END}`) },
       { re: new RegExp(`[0-9]{4}([ -])[0-9]{6}\\1[0-9]{4,5}${END}`) },
-      { re: new RegExp(`[0-9]{12,19}${END}`) },
+      // Compact numbers from 13 digits: 12-digit Maestro numbers are rare and 12-digit ids are not.
+      { re: new RegExp(`[0-9]{13,19}${END}`) },
     ],
     validate: isValidCard,
   }),

@@ -117,6 +117,9 @@ const PLACEHOLDER_VALUE = new RegExp(
   'i',
 );
 
+const OWNED_PREFIX =
+  /^(?:gh[pousr]_|github_pat_|npm_|gl(?:pat|dt|rt|cbt|ptt|ft|imt|agent|oas|ffct|soat)-|AGE-SECRET-KEY-1|eyJ|A(?:KIA|SIA|BIA|CCA)[A-Z2-7]{16}$|sk-(?:proj|svcacct|admin|ant)-)/;
+
 const genericSecret: DetectorDef = {
   ...info({
     id: 'generic_secret',
@@ -130,6 +133,10 @@ const genericSecret: DetectorDef = {
   triggers: [{ type: 'assignment' }],
   acceptAssignment(a: Assignment) {
     const v = a.value;
+    // A value in a format whose own detector checks it (checksum, structure) belongs to that detector:
+    // when it failed there (a documentation token, a redacted or fabricated one) the generic rule does
+    // not take it either.
+    if (OWNED_PREFIX.test(v)) return false;
     if (PLACEHOLDER_VALUE.test(v) || /^[a-z]+(?:[_-][a-z]+)*$/.test(v) || /^\d+(?:\.\d+)*$/.test(v))
       return false;
     if (/^(?:https?|ftp|file):\/\//i.test(v) || /^[./~]/.test(v)) return false;
@@ -162,7 +169,14 @@ const privateKey: DetectorDef = (() => {
         ctx.memo.set('pem_end', endMarker);
       }
       let end: number;
-      if (endMarker >= 0 && endMarker - bodyStart <= 32768) {
+      // The END line must close the same kind of block and only key material may sit in between;
+      // otherwise (a mention in prose, a truncated paste) only the body that follows counts.
+      const closes =
+        endMarker >= 0 &&
+        endMarker - bodyStart <= 32768 &&
+        text.startsWith(`-----END ${h[1] ?? ''}PRIVATE KEY`, endMarker) &&
+        /^[A-Za-z0-9+/=\s\\:,-]*$/.test(text.slice(bodyStart, endMarker));
+      if (closes) {
         const close = text.indexOf('-----', endMarker + 9);
         end = close >= 0 && close - endMarker < 64 ? close + 5 : endMarker + 9;
       } else {
