@@ -60,7 +60,7 @@ describe('ledger consumer killed and restarted while events flow', { timeout: 30
       // A producer retry after a lost ack: the same events again.
       if (sent % 500 === 0) await producer.publish(topic, slice.slice(0, 10));
       if (killsAt.has(sent)) {
-        const code = await ledger.kill('SIGKILL');
+        const code: number | null = await ledger.kill('SIGKILL');
         assert.equal(code, null, 'the ledger was killed by the signal, not stopped');
         ledger = await ServiceProcess.start('ledger', env);
       }
