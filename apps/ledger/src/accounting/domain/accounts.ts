@@ -6,6 +6,7 @@ import { AccountingError } from './accounting.errors';
  * colon-segmented key (Formance style, `team:acme`) that also yields a stable UUID for Postgres.
  *
  * - `team:<id>`                 prepaid credit of a team (also the marketplace buyer); credit-normal, hard floor 0
+ * - `receivable:<teamId>`       what a team owes after usage overran its credit; debit-normal, cannot be overpaid
  * - `provider:<name>`           what the platform owes an upstream provider; credit-normal
  * - `seller:<id>`               marketplace seller earnings awaiting payout; credit-normal
  * - `marketplace:escrow`        buyer funds held for marketplace requests in flight; credit-normal, hard floor 0
@@ -16,6 +17,7 @@ import { AccountingError } from './accounting.errors';
  */
 export type AccountKind =
   | 'team'
+  | 'receivable'
   | 'provider'
   | 'seller'
   | 'marketplace-escrow'
@@ -61,6 +63,7 @@ export const accountIds = {
   team: (teamId: string): AccountId => `team:${segment('team', teamId)}`,
   provider: (provider: string): AccountId => `provider:${segment('provider', provider)}`,
   seller: (sellerId: string): AccountId => `seller:${segment('seller', sellerId)}`,
+  receivable: (teamId: string): AccountId => `receivable:${segment('team', teamId)}`,
   cash: (source: string): AccountId => `cash:${segment('cash source', source)}`,
   marketplaceEscrow: 'marketplace:escrow' as AccountId,
   platformRevenue: 'platform:revenue' as AccountId,
@@ -70,6 +73,7 @@ export const accountIds = {
 
 const NO_LIMITS: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: false };
 const NO_NEGATIVE: AccountFlags = { debitsMustNotExceedCredits: true, creditsMustNotExceedDebits: false };
+const NO_OVERPAYMENT: AccountFlags = { debitsMustNotExceedCredits: false, creditsMustNotExceedDebits: true };
 
 /** Resolves an account key to its full spec; an unknown shape is an error, not a silently new account. */
 export function accountSpec(id: AccountId): AccountSpec {
@@ -103,6 +107,8 @@ export function accountSpec(id: AccountId): AccountSpec {
         return spec('seller', 'credit', NO_LIMITS);
       case 'cash':
         return spec('cash', 'debit', NO_LIMITS);
+      case 'receivable':
+        return spec('receivable', 'debit', NO_OVERPAYMENT);
     }
   }
   throw new AccountingError('account_not_found', `not an account in the chart: "${id}"`, { accountId: id });

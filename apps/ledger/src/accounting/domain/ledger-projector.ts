@@ -23,7 +23,7 @@ import {
   marketplaceHoldPlacedV1Schema,
   marketplaceHoldReleasedV1Schema,
 } from './ledger-events';
-import { availableBalance, LedgerState } from './ledger-state';
+import { availableBalance, LedgerState, postedBalance } from './ledger-state';
 import {
   EMPTY_PRICE_CATALOGUE,
   PRICE_PUBLISHED_V1,
@@ -127,13 +127,19 @@ export class LedgerProjector {
         const ev = { id: e.id, occurredAt: e.occurredAt, data: parse(usageRecordedV1Schema, e) };
         // The catalogue version in force when the usage was booked, for corrections to reprice at.
         const version = latestCatalogueVersion(this.catalogueState);
-        const out = this.book(postUsage(ev, { catalogue: this.catalogueState }));
+        const available = availableBalance(this.ledger.balance(accountIds.team(ev.data.teamId)));
+        const out = this.book(
+          postUsage(ev, { catalogue: this.catalogueState, teamAvailableNanoUsd: available }),
+        );
         this.usageEvents.set(e.id, ev);
         this.catalogueVersionAt.set(e.id, version);
         return out;
       }
-      case CREDIT_TOPPED_UP_V1:
-        return this.book(postTopUp({ ...e, data: parse(creditToppedUpV1Schema, e) }));
+      case CREDIT_TOPPED_UP_V1: {
+        const data = parse(creditToppedUpV1Schema, e);
+        const owed = postedBalance(this.ledger.balance(accountIds.receivable(data.teamId)));
+        return this.book(postTopUp({ ...e, data }, { teamOwedNanoUsd: owed }));
+      }
       case CREDIT_EXPIRED_V1: {
         const data = parse(creditExpiredV1Schema, e);
         const available = availableBalance(this.ledger.balance(accountIds.team(data.teamId)));
@@ -153,12 +159,18 @@ export class LedgerProjector {
         let replacement: Transfer[] = [];
         const original = this.usageEvents.get(data.correctsEventId);
         if (data.correctedUsage && original) {
+          // The team's balance once the reversals refund the original charge (overdraft draws stay).
+          const team = accountIds.team(original.data.teamId);
+          const refund = originalTransfers
+            .filter((t) => t.kind === 'single' && t.debitAccountId === team)
+            .reduce((sum, t) => sum + t.amountNanoUsd, 0n);
           replacement = postUsage(
             { id: e.id, occurredAt: e.occurredAt, data: { ...original.data, usage: data.correctedUsage } },
             {
               catalogue: this.catalogueState,
               pricedAt: original.occurredAt,
               maxCatalogueVersion: this.catalogueVersionAt.get(original.id),
+              teamAvailableNanoUsd: availableBalance(this.ledger.balance(team)) + refund,
             },
           );
         }

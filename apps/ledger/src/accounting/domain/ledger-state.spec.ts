@@ -89,6 +89,7 @@ describe('chart of accounts', () => {
     assert.deepEqual(
       [
         'team:a',
+        'receivable:a',
         'provider:openai',
         'seller:s',
         'cash:stripe',
@@ -98,17 +99,18 @@ describe('chart of accounts', () => {
         'platform:expired-credit',
       ].map((id) => {
         const s = accountSpec(id);
-        return [s.kind, s.normalSide, s.flags.debitsMustNotExceedCredits];
+        return [s.kind, s.normalSide, s.flags.debitsMustNotExceedCredits, s.flags.creditsMustNotExceedDebits];
       }),
       [
-        ['team', 'credit', true],
-        ['provider', 'credit', false],
-        ['seller', 'credit', false],
-        ['cash', 'debit', false],
-        ['marketplace-escrow', 'credit', true],
-        ['platform-revenue', 'credit', false],
-        ['platform-rounding', 'credit', false],
-        ['expired-credit', 'credit', false],
+        ['team', 'credit', true, false],
+        ['receivable', 'debit', false, true],
+        ['provider', 'credit', false, false],
+        ['seller', 'credit', false, false],
+        ['cash', 'debit', false, false],
+        ['marketplace-escrow', 'credit', true, false],
+        ['platform-revenue', 'credit', false, false],
+        ['platform-rounding', 'credit', false, false],
+        ['expired-credit', 'credit', false, false],
       ],
     );
     assert.throws(() => accountSpec('teams:a'), refusedWith('account_not_found'));

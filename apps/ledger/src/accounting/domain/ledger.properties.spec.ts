@@ -358,6 +358,7 @@ describe('ledger properties', () => {
   it('exercises every path: the generator reaches applied and rejected events of each kind', () => {
     // Guards against a generator that silently stopped producing interesting cases.
     const statuses = new Map<string, Set<string>>();
+    const codes = new Set<string>();
     fc.assert(
       fc.property(delivery, (sequence) => {
         run(sequence, (_p, outcome, e) => {
@@ -365,13 +366,19 @@ describe('ledger properties', () => {
           const s = statuses.get(key) ?? new Set<string>();
           s.add(outcome.status === 'rejected' ? `rejected:${outcome.code}` : outcome.status);
           statuses.set(key, s);
+          if (outcome.status === 'applied') for (const t of outcome.transfers) codes.add(t.code);
         });
       }),
       { numRuns: 200 },
     );
     const has = (type: string, status: string) => statuses.get(type)?.has(status) ?? false;
     assert.ok(has('usage.recorded.v1', 'applied'));
-    assert.ok(has('usage.recorded.v1', 'rejected:exceeds_credits'));
+    assert.ok(
+      !has('usage.recorded.v1', 'rejected:exceeds_credits'),
+      'usage is a fact: an overrun is drawn, never refused',
+    );
+    assert.ok(codes.has('overdraft.draw') && codes.has('overdraft.repay'));
+    assert.ok(has('marketplace.hold_placed.v1', 'rejected:exceeds_credits'));
     assert.ok(has('marketplace.hold_delivered.v1', 'applied'));
     assert.ok(has('marketplace.hold_delivered.v1', 'rejected:exceeds_pending_transfer_amount'));
     assert.ok(has('marketplace.hold_expired.v1', 'applied'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { isAccountingError } from './accounting.errors';
 import { DEFAULT_PRICE_PUBLICATIONS } from './default-price-catalogue';
 import { eventId, usageData } from './accounting.fixtures';
-import { LedgerState } from './ledger-state';
+import { LedgerState, postedBalance } from './ledger-state';
 import { applyPricePublished, buildPriceCatalogue } from './price-catalogue';
 import {
   postCorrection,
@@ -179,6 +179,59 @@ describe('usage on a provider', () => {
     );
   });
 
+  it('books usage that overruns the team credit in full, drawing the shortfall on its receivable', () => {
+    const event = {
+      id: eventId(5),
+      occurredAt: AT,
+      data: usageData({
+        teamId: 'acme',
+        provider: 'openai',
+        modelServed: 'gpt-5.4',
+        usage: { inputUncachedTokens: 1200, cacheReadTokens: 300, outputTokens: 450 },
+      }),
+    };
+    // $0.009825 charged, $0.001 available: $0.008825 drawn first, so the team ends at exactly zero.
+    const transfers = postUsage(event, { catalogue, teamAvailableNanoUsd: 1_000_000n });
+    assert.deepEqual(
+      transfers.map((t) => [t.id, t.code, t.debitAccountId, t.creditAccountId, t.amountNanoUsd]),
+      [
+        [
+          'eefcf029-cb2c-5b79-9a0d-37e087847f7f',
+          'overdraft.draw',
+          'receivable:acme',
+          'team:acme',
+          8_825_000n,
+        ],
+        [
+          'f9135798-26a0-56f1-9e4d-49867c24024a',
+          'usage.provider_cost',
+          'team:acme',
+          'provider:openai',
+          9_825_000n,
+        ],
+      ],
+    );
+    const books = new LedgerState();
+    books.apply(
+      postTopUp({
+        id: eventId(9),
+        occurredAt: AT,
+        data: { teamId: 'acme', amountNanoUsd: '1000000', source: 'manual', reference: null },
+      }),
+    );
+    books.apply(transfers);
+    assert.deepEqual(
+      [postedBalance(books.balance('team:acme')), postedBalance(books.balance('receivable:acme'))],
+      [0n, 8_825_000n],
+    );
+    assert.deepEqual(books.checkInvariants(), []);
+    // Without the team's balance in the context, the same usage is refused rather than overdrawn.
+    assert.throws(
+      () => new LedgerState().apply(postUsage(event, { catalogue })),
+      (e: unknown) => isAccountingError(e, 'exceeds_credits'),
+    );
+  });
+
   it('books nothing for a request that used no tokens, and refuses tokens it cannot attribute', () => {
     assert.deepEqual(
       postUsage(
@@ -236,6 +289,41 @@ describe('top-up', () => {
         ref: { reference: 'ch_123' },
       },
     ]);
+  });
+});
+
+describe('top-up repaying an overdraft', () => {
+  it('repays what the team owes first, the rest is credit', () => {
+    const transfers = postTopUp(
+      {
+        id: eventId(12),
+        occurredAt: AT,
+        data: { teamId: 'acme', amountNanoUsd: '5000000', source: 'stripe', reference: null },
+      },
+      { teamOwedNanoUsd: 2_000_000n },
+    );
+    assert.deepEqual(
+      transfers.map((t) => [t.id, t.code, t.debitAccountId, t.creditAccountId, t.amountNanoUsd]),
+      [
+        ['2f739a9f-aab8-51c6-9323-77d368601718', 'top_up', 'cash:stripe', 'team:acme', 5_000_000n],
+        [
+          'dd6503d3-d183-553b-a204-0561c9e921d1',
+          'overdraft.repay',
+          'team:acme',
+          'receivable:acme',
+          2_000_000n,
+        ],
+      ],
+    );
+    const small = postTopUp(
+      {
+        id: eventId(12),
+        occurredAt: AT,
+        data: { teamId: 'acme', amountNanoUsd: '500000', source: 'stripe', reference: null },
+      },
+      { teamOwedNanoUsd: 2_000_000n },
+    );
+    assert.equal(small[1]?.amountNanoUsd, 500_000n, 'a top-up smaller than the debt repays all of itself');
   });
 });
 
@@ -334,6 +422,40 @@ describe('correction', () => {
           { originalTransfers, replacement },
         ),
       (e: unknown) => isAccountingError(e, 'event_invalid'),
+    );
+  });
+});
+
+describe('correction of overdrawn usage', () => {
+  it('refunds the charge to the team credit and leaves the overdraft owed', () => {
+    const original = {
+      id: eventId(5),
+      occurredAt: AT,
+      data: usageData({
+        teamId: 'acme',
+        provider: 'openai',
+        modelServed: 'gpt-5.4',
+        usage: { outputTokens: 1000 },
+      }),
+    };
+    const originalTransfers = postUsage(original, { catalogue, teamAvailableNanoUsd: 0n });
+    assert.deepEqual(
+      originalTransfers.map((t) => t.code),
+      ['overdraft.draw', 'usage.provider_cost'],
+    );
+    const transfers = postCorrection(
+      { id: eventId(32), occurredAt: AT, data: { correctsEventId: eventId(5), reason: 'not our request' } },
+      { originalTransfers, replacement: [] },
+    );
+    assert.deepEqual(
+      transfers.map((t) => [
+        t.code,
+        t.debitAccountId,
+        t.creditAccountId,
+        t.amountNanoUsd,
+        t.correctsTransferId,
+      ]),
+      [['correction.reversal', 'provider:openai', 'team:acme', 15_000_000n, originalTransfers[1]!.id]],
     );
   });
 });

@@ -30,6 +30,12 @@ export type UsagePostingContext = {
    * original's time; the correction itself is booked when it happens).
    */
   pricedAt?: string;
+  /**
+   * The team's available balance, read under its row lock. Usage is a fact (the provider has served the
+   * request and will bill for it), so when the charge exceeds it the shortfall is drawn on the team's
+   * receivable first and the usage is booked in full. Left out, an overrunning charge is refused instead.
+   */
+  teamAvailableNanoUsd?: bigint;
 };
 
 export type UsagePosting = { transfers: Transfer[]; costing: UsageCosting | null };
@@ -80,6 +86,20 @@ export function postUsageWithCosting(
   };
   const common = { eventId: event.id, bookedAt: event.occurredAt, ref };
   const legs: Transfer[] = [];
+  const available = ctx.teamAvailableNanoUsd;
+  if (available !== undefined && costing.chargeNanoUsd > available) {
+    const shortfall = costing.chargeNanoUsd - (available > 0n ? available : 0n);
+    legs.push(
+      makeTransfer({
+        ...common,
+        leg: 'overdraft',
+        code: 'overdraft.draw',
+        debitAccountId: accountIds.receivable(d.teamId),
+        creditAccountId: team,
+        amountNanoUsd: shortfall,
+      }),
+    );
+  }
   if (costing.providerFromTeamNanoUsd > 0n) {
     legs.push(
       makeTransfer({
@@ -135,9 +155,32 @@ export function postUsage(event: PostingEvent<UsageRecordedV1>, ctx: UsagePostin
   return postUsageWithCosting(event, ctx).transfers;
 }
 
-/** A top-up: money arrives from outside (`cash:<source>`) as the team's prepaid credit. */
-export function postTopUp(event: PostingEvent<CreditToppedUpV1>): Transfer[] {
+/**
+ * A top-up: money arrives from outside (`cash:<source>`) as the team's prepaid credit, and first repays
+ * what the team owes from usage that overran its credit (`teamOwedNanoUsd`, its receivable balance).
+ */
+export function postTopUp(
+  event: PostingEvent<CreditToppedUpV1>,
+  ctx: { teamOwedNanoUsd?: bigint } = {},
+): Transfer[] {
   const d = event.data;
+  const amount = BigInt(d.amountNanoUsd);
+  const owed = ctx.teamOwedNanoUsd ?? 0n;
+  const repay = owed < amount ? owed : amount;
+  const repayment =
+    repay > 0n
+      ? [
+          makeTransfer({
+            eventId: event.id,
+            leg: 'repay_overdraft',
+            code: 'overdraft.repay',
+            debitAccountId: accountIds.team(d.teamId),
+            creditAccountId: accountIds.receivable(d.teamId),
+            amountNanoUsd: repay,
+            bookedAt: event.occurredAt,
+          }),
+        ]
+      : [];
   return [
     makeTransfer({
       eventId: event.id,
@@ -149,6 +192,7 @@ export function postTopUp(event: PostingEvent<CreditToppedUpV1>): Transfer[] {
       bookedAt: event.occurredAt,
       ref: d.reference === null ? {} : { reference: d.reference },
     }),
+    ...repayment,
   ];
 }
 
@@ -185,6 +229,7 @@ export function postCreditExpiry(
  * A correction never edits: it reverses every posted transfer of the corrected event (credit and debit
  * swapped, `correctsTransferId` naming the original) and then books the replacement, which the caller
  * computed by running the original recipe on the corrected facts under the correction's event id.
+ * Overdraft draws are not reversed (see below).
  * Reversals come first, so a team's balance is restored before it is charged again.
  */
 export function postCorrection(
@@ -198,7 +243,14 @@ export function postCorrection(
       `replacement transfer ${stray.id} was not derived from correction ${event.id}`,
     );
   const reversals = ctx.originalTransfers
-    .filter((t) => t.eventId === event.data.correctsEventId && (t.kind === 'single' || t.kind === 'post'))
+    // An overdraft draw is financing, not a charge: it stays, the team keeps owing it, and the refunded
+    // charge lands on the team's credit (reversing the draw could also overpay an already repaid receivable).
+    .filter(
+      (t) =>
+        t.eventId === event.data.correctsEventId &&
+        (t.kind === 'single' || t.kind === 'post') &&
+        t.code !== 'overdraft.draw',
+    )
     .map((t) =>
       makeTransfer({
         eventId: event.id,

@@ -16,6 +16,8 @@ export type TransferCode =
   | 'usage.rounding'
   | 'usage.subsidy'
   | 'top_up'
+  | 'overdraft.draw'
+  | 'overdraft.repay'
   | 'credit_expiry'
   | 'correction.reversal'
   | 'marketplace.hold'
