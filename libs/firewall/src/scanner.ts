@@ -51,10 +51,32 @@ const SECRET_KEY =
 const SECRET_KEY_RAW = /secret|passw|pwd|passphrase|token|key|credential|auth/i;
 const NOT_SECRET_KEY =
   /author|(?:url|uri|path|file|filename|name|type|length|len|size|count|max|min|limit|endpoint|expiry|expires|expiresat|expiration|ttl|timeout|header|format|mode|method|provider|kind|enabled|required|usage|tokens|budget|id|domain|host|hostname|issuer|audience|scope|region|version|algorithm|alg)$/;
-const QUOTES = new Set(['"', "'", '`']);
+const KEY_SEPARATORS = /[_.\- ]/g;
+/** `Authorization: Bearer <token>`: the scheme word is not part of the value. */
+const AUTH_SCHEME = /(?:Bearer|Basic|Token) /iy;
 /** Characters that end an unquoted value. */
 const VALUE_STOP = new Uint8Array(128);
 for (const ch of ' \t\r\n\f\v,;\'"`)}]') VALUE_STOP[ch.charCodeAt(0)] = 1;
+
+function isDigit(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
+}
+
+/** `dddd-dd-dd` at `i`. */
+function isIsoDate(text: string, i: number): boolean {
+  return (
+    text.charCodeAt(i + 4) === 45 &&
+    text.charCodeAt(i + 7) === 45 &&
+    isDigit(text, i + 1) &&
+    isDigit(text, i + 2) &&
+    isDigit(text, i + 3) &&
+    isDigit(text, i + 5) &&
+    isDigit(text, i + 6) &&
+    isDigit(text, i + 8) &&
+    isDigit(text, i + 9)
+  );
+}
 
 const DEFAULT_MAX_ENTRIES = 4096;
 const DEFAULT_MIN_SEGMENT = 256;
@@ -290,6 +312,9 @@ export class Scanner {
       // A digit run continuing a dotted or dashed number is not a new start (`10.2.3`, `2024-01-05`).
       if ((prev === 46 || prev === 45 || prev === 47) && (CLASS[text.charCodeAt(i - 2)] ?? 0) & DIGIT)
         return -1;
+      // ISO dates (`2026-11-27`) are the most common long digit run in logs and JSON and no format here
+      // starts with one: step over them.
+      if (isIsoDate(text, i)) return i + 10;
       // Every digit-led format but IPv4 and Base58 Bitcoin addresses has 7+ digits within its first 24
       // characters: count them once instead of running each detector.
       let digits = 0;
@@ -299,7 +324,7 @@ export class Scanner {
         else if (!(cj === 32 || cj === 45 || cj === 46 || cj === 47 || cj === 41 || cj === 40)) break;
       }
       if (digits >= 7) {
-        const end = this.runDefs(this.digitDefs, text, i, out);
+        const end = this.runDefs(this.digitDefs, text, i, out, digits);
         if (end > 0) return end;
       } else if (c === 49 || c === 51 || this.dotAfterDigits(text, i)) {
         const end = this.runDefs(this.fewDigitDefs, text, i, out);
@@ -341,8 +366,16 @@ export class Scanner {
     return false;
   }
 
-  private runDefs(defs: readonly DetectorDef[], text: string, i: number, out: RawMatch[]): number {
+  private runDefs(
+    defs: readonly DetectorDef[],
+    text: string,
+    i: number,
+    out: RawMatch[],
+    digits = 99,
+  ): number {
     for (const def of defs) {
+      // `digits` counts the digits of the number-like run at `i`: formats needing more cannot start here.
+      if ((def.minDigits ?? 0) > digits) continue;
       const m = def.find?.(text, i, this.ctx);
       if (m) {
         out.push({ def, start: m.start, end: m.end });
@@ -359,6 +392,23 @@ export class Scanner {
     if (next === 61 || next === 62 || (c === 58 && (next === 58 || next === 47))) return;
     const prev = text.charCodeAt(i - 1);
     if (c === 61 && (prev === 61 || prev === 33 || prev === 60 || prev === 62)) return;
+    // The value first: most `=` and `:` in code, JSON and logs carry a value too short to be a secret.
+    let v = i + 1;
+    for (let s = 0; s < 4 && (text.charCodeAt(v) === 32 || text.charCodeAt(v) === 9); s++) v++;
+    const quoteCode = text.charCodeAt(v);
+    const quoted = quoteCode === 34 || quoteCode === 39 || quoteCode === 96;
+    if (quoted) v++;
+    AUTH_SCHEME.lastIndex = v;
+    if (AUTH_SCHEME.test(text)) v = AUTH_SCHEME.lastIndex;
+    const limit = Math.min(text.length, v + 256);
+    let e = v;
+    while (e < limit) {
+      const ch = text.charCodeAt(e);
+      if (quoted ? ch === quoteCode || ch === 10 : ch < 128 && VALUE_STOP[ch] === 1) break;
+      e++;
+    }
+    if (e - v < 6 || (e >= limit && e < text.length)) return;
+    // Then the key.
     let k = i - 1;
     for (let s = 0; s < 3 && text.charCodeAt(k) === 32; s++) k--;
     const q = text.charCodeAt(k);
@@ -372,27 +422,9 @@ export class Scanner {
     if (keyEnd - k - 1 < 3) return;
     const rawKey = text.slice(k + 1, keyEnd);
     if (!SECRET_KEY_RAW.test(rawKey)) return;
-    const key = rawKey.toLowerCase().replace(/[_.\- ]/g, '');
+    const key = rawKey.toLowerCase().replace(KEY_SEPARATORS, '');
     if (!SECRET_KEY.test(key) || NOT_SECRET_KEY.test(key)) return;
-    let v = i + 1;
-    for (let s = 0; s < 4 && (text.charAt(v) === ' ' || text.charAt(v) === '\t'); s++) v++;
-    let quote = '';
-    if (QUOTES.has(text.charAt(v))) quote = text.charAt(v++);
-    const scheme = /(?:Bearer|Basic|Token) /iy;
-    scheme.lastIndex = v;
-    if (scheme.exec(text)) v = scheme.lastIndex;
-    const limit = Math.min(text.length, v + 256);
-    let e = v;
-    const quoteCode = quote ? quote.charCodeAt(0) : -1;
-    while (e < limit) {
-      const ch = text.charCodeAt(e);
-      if (quote ? ch === quoteCode || ch === 10 : ch < 128 && VALUE_STOP[ch] === 1) break;
-      e++;
-    }
-    if (e >= limit && e < text.length) return;
-    const value = text.slice(v, e);
-    if (value.length < 6) return;
-    const a: Assignment = { key, value, valueStart: v };
+    const a: Assignment = { key, value: text.slice(v, e), valueStart: v };
     for (const def of this.assignmentDefs) {
       if (def.acceptAssignment?.(a)) {
         out.push({ def, start: v, end: e });

@@ -45,6 +45,8 @@ export interface DetectorDef extends DetectorInfo {
   readonly tier: 0 | 1 | 2;
   /** For every trigger but `assignment` and `pairing`: the match anchored at `pos`, or null. */
   readonly find?: (text: string, pos: number, ctx: ScanContext) => Match | null;
+  /** Digit-led formats: the fewest digits a value has (lets the scanner skip the detector early). */
+  readonly minDigits?: number;
   readonly acceptAssignment?: (a: Assignment) => boolean;
   readonly pair?: (
     text: string,

@@ -39,6 +39,7 @@ interface NumberSpec extends DefBase {
   validate: (compact: string) => boolean;
   /** Characters removed before validation. */
   strip?: RegExp;
+  minDigits: number;
   triggers?: DetectorDef['triggers'];
 }
 
@@ -51,6 +52,7 @@ function numeric(spec: NumberSpec): DetectorDef {
   return {
     ...info({ ...spec, kind: 'pii' }),
     tier: 1,
+    minDigits: spec.minDigits,
     triggers: spec.triggers ?? [{ type: 'digit' }],
     find(text, pos) {
       for (const p of compiled) {
@@ -141,6 +143,9 @@ function phoneDetector(): DetectorDef {
       }
       // A grouped number named as another identifier ("NHS number 943 476 5919") is not a phone number.
       if (context(text, pos, NOT_PHONE_CONTEXT)) return null;
+      // National numbers are written in three groups or more, or with a bracketed area code; two groups
+      // are a decimal (`27398.63`) or a range far more often than a phone number.
+      if (!candidate.startsWith('(') && candidate.split(/[-. ]/).length < 3) return null;
       for (const region of ctx.phoneRegions) {
         const n = parsePhoneNumberFromString(candidate, region as CountryCode);
         if (n?.isValid()) return { start: pos, end: pos + candidate.length };
@@ -183,7 +188,15 @@ const ipv4: DetectorDef = (() => {
     tier: 1,
     triggers: [{ type: 'digit', fewDigits: true }],
     find(text, pos, ctx) {
-      if (pos > 0 && /[.0-9]/.test(text.charAt(pos - 1))) return null;
+      const prev = text.charCodeAt(pos - 1);
+      if (prev === 46 || (prev >= 48 && prev <= 57)) return null;
+      // A dot within the first four characters, or this is no dotted quad.
+      if (
+        text.charCodeAt(pos + 1) !== 46 &&
+        text.charCodeAt(pos + 2) !== 46 &&
+        text.charCodeAt(pos + 3) !== 46
+      )
+        return null;
       re.lastIndex = pos;
       const m = re.exec(text);
       if (!m) return null;
@@ -265,6 +278,7 @@ const bitcoin: DetectorDef = (() => {
     ],
     find(text, pos) {
       const c = text.charAt(pos);
+      if (c >= '0' && c <= '9' && c !== '1' && c !== '3') return null;
       if (c === '1' || c === '3') {
         base58.lastIndex = pos;
         const m = base58.exec(text);
@@ -356,6 +370,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   email,
   numeric({
     id: 'china_resident_id',
+    minDigits: 17,
     description:
       'China resident identity card: 18 characters, region, valid birth date, ISO 7064 MOD 11-2 check',
     check: 'checksum',
@@ -364,6 +379,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'korea_rrn',
+    minDigits: 13,
     description:
       'South Korea resident registration number YYMMDD-SNNNNNC: birth date, sex digit, mod-11 check',
     check: 'checksum',
@@ -375,6 +391,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'credit_card',
+    minDigits: 13,
     description:
       'payment card: 13–19 digits compact, or grouped by spaces/dashes, issuer range and length, Luhn',
     check: 'checksum',
@@ -388,6 +405,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'us_ssn',
+    minDigits: 9,
     description:
       'US social security number AAA-GG-SSSS (dashes or spaces; bare 9 digits only after "ssn"/"social security"): area 001–899 but 666, group and serial non-zero',
     check: 'structure',
@@ -399,6 +417,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'brazil_cnpj',
+    minDigits: 14,
     description: 'Brazil CNPJ 00.000.000/0000-00 (bare 14 digits only after "cnpj"): two mod-11 check digits',
     check: 'checksum',
     patterns: [
@@ -409,6 +428,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'brazil_cpf',
+    minDigits: 11,
     description: 'Brazil CPF 000.000.000-00 (bare 11 digits only after "cpf"): two mod-11 check digits',
     check: 'checksum',
     patterns: [
@@ -419,6 +439,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'india_aadhaar',
+    minDigits: 12,
     description:
       'India Aadhaar: 12 digits grouped 4-4-4 (bare only after "aadhaar"/"uidai"), first digit 2–9, Verhoeff check',
     check: 'checksum',
@@ -430,6 +451,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'uk_nhs',
+    minDigits: 10,
     description: 'UK NHS number: 10 digits grouped 3-3-4 (bare only after "nhs"), mod-11 check digit',
     check: 'checksum',
     patterns: [
@@ -441,6 +463,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'netherlands_bsn',
+    minDigits: 9,
     description: 'Netherlands BSN: 9 digits after "bsn"/"burgerservicenummer"/"sofinummer", 11-proef',
     check: 'checksum',
     patterns: [{ re: new RegExp(`[0-9]{9}${END}`), needsContext: /bsn|burgerservice|sofi/ }],
@@ -448,6 +471,7 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
   }),
   numeric({
     id: 'spain_dni',
+    minDigits: 8,
     description: 'Spain DNI: 8 digits + control letter (mod 23)',
     check: 'checksum',
     patterns: [{ re: /[0-9]{8}-?[A-Z](?![A-Za-z0-9_])/ }],
