@@ -177,6 +177,27 @@ describe('non-streamed responses', () => {
     });
   });
 
+  it('Gemini → Anthropic seals the call signature in a thinking block that the next request turns back into it', () => {
+    const { body: a } = translateResponse(geminiResponse, 'gemini', 'anthropic');
+    const content = body(a).content as Record<string, unknown>[];
+    assert.deepEqual(
+      content.map((b) => b.type),
+      ['thinking', 'text', 'thinking', 'tool_use'],
+    );
+    assert.match(String(content[2]?.signature), /^sluice1\./);
+    const next = anthropicCodec.decodeRequest({
+      model: 'claude-x',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content },
+      ],
+    });
+    const g = geminiCodec.encodeRequest(next, { model: 'gemini-3-pro' }).body as {
+      contents: { parts: Record<string, unknown>[] }[];
+    };
+    assert.equal(g.contents[1]?.parts.find((p) => p.functionCall)?.thoughtSignature, 'CiQBsig');
+  });
+
   it('Anthropic → Gemini keeps tool calls whole and maps usage', () => {
     const { body: g } = translateResponse(anthropicMessage, 'anthropic', 'gemini');
     assert.deepEqual(body(g).candidates, [

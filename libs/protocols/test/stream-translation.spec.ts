@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   ToolNameMap,
   createStreamTranslator,
+  translateRequest,
   type IrStreamEvent,
   type ProtocolId,
   type StreamTranslatorOptions,
@@ -45,7 +46,8 @@ const assertChunkingInvariant = (
     JSON.parse(
       JSON.stringify(fs)
         .replace(/"created":\d+/g, '"created":0')
-        .replace(/call_gm[0-9a-f]+/g, 'call_gm'),
+        .replace(/call_gm[0-9a-f]+/g, 'call_gm')
+        .replace(/sluice1\.[A-Za-z0-9_-]+/g, 'sluice1.'),
     );
   const whole = run(from, to, upstream, opts, 0);
   const t = createStreamTranslator({ from, to, ...opts });
@@ -457,20 +459,23 @@ describe('Gemini upstream → Anthropic client', () => {
       'delta:text_delta',
       'delta:text_delta',
       'content_block_stop',
+      'start:thinking',
+      'delta:signature_delta',
+      'content_block_stop',
       'start:tool_use',
       'delta:input_json_delta',
       'content_block_stop',
       'message_delta',
       'message_stop',
     ]);
-    const toolStart = out[8]?.data as { content_block: { id: string; name: string } };
+    const toolStart = out[11]?.data as { content_block: { id: string; name: string } };
     assert.equal(toolStart.content_block.name, 'get_weather');
     assert.match(toolStart.content_block.id, /^call_gm[0-9a-f]+$/);
-    assert.deepEqual((out[9]?.data as { delta: unknown }).delta, {
+    assert.deepEqual((out[12]?.data as { delta: unknown }).delta, {
       type: 'input_json_delta',
       partial_json: '{"city":"Paris"}',
     });
-    assert.deepEqual(out[11]?.data, {
+    assert.deepEqual(out[14]?.data, {
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       usage: {
@@ -709,5 +714,64 @@ describe('Gemini usage after the finishing chunk', () => {
     );
     assert.equal(t.usage?.inputUncachedTokens, 7);
     assert.equal((out[4]?.data as { usage: { input_tokens: number } }).usage.input_tokens, 7);
+  });
+});
+
+describe('stateless replay of foreign signatures through an Anthropic client', () => {
+  /** What an Anthropic client keeps of a streamed message (the SDK's accumulation, simplified). */
+  const accumulate = (out: Frame[]): Record<string, unknown>[] => {
+    const blocks: Record<string, unknown>[] = [];
+    const json: string[] = [];
+    for (const f of out) {
+      const d = f.data as {
+        type: string;
+        index: number;
+        content_block?: Record<string, unknown>;
+        delta?: Record<string, string>;
+      };
+      if (d.type === 'content_block_start' && d.content_block) blocks[d.index] = { ...d.content_block };
+      if (d.type === 'content_block_delta' && d.delta) {
+        const b = blocks[d.index] as Record<string, unknown>;
+        if (d.delta.type === 'text_delta') b.text = `${String(b.text)}${d.delta.text}`;
+        if (d.delta.type === 'thinking_delta') b.thinking = `${String(b.thinking)}${d.delta.thinking}`;
+        if (d.delta.type === 'signature_delta') b.signature = d.delta.signature;
+        if (d.delta.type === 'input_json_delta')
+          json[d.index] = `${json[d.index] ?? ''}${d.delta.partial_json}`;
+      }
+      if (d.type === 'content_block_stop' && json[d.index] !== undefined)
+        (blocks[d.index] as Record<string, unknown>).input = JSON.parse(json[d.index] ?? '{}');
+    }
+    return blocks;
+  };
+
+  it('a Gemini call signature comes back to Gemini on the next turn, not the placeholder', () => {
+    const { out } = run('gemini', 'anthropic', geminiUpstream);
+    const content = accumulate(out);
+    const toolUse = content.find((b) => b.type === 'tool_use') as { id: string };
+    const next = {
+      model: 'claude-sonnet-5-5',
+      max_tokens: 1000,
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'sunny' }] },
+      ],
+    };
+    const g = translateRequest(next, 'anthropic', 'gemini', { encode: { model: 'gemini-3-pro' } }).body as {
+      contents: { role: string; parts: Record<string, unknown>[] }[];
+    };
+    const model = g.contents[1];
+    const call = model?.parts.find((p) => p.functionCall !== undefined);
+    assert.equal(call?.thoughtSignature, 'CiQBsig');
+    assert.ok(
+      model?.parts.every(
+        (p) => p.thought !== true || typeof p.thoughtSignature !== 'string' || p.thoughtSignature !== '',
+      ),
+    );
+    // The same history sent to Anthropic carries no foreign artefact.
+    const a = translateRequest(next, 'anthropic', 'anthropic').body as {
+      messages: { content: { type: string }[] }[];
+    };
+    assert.ok(a.messages[1]?.content.every((b) => b.type !== 'thinking'));
   });
 });

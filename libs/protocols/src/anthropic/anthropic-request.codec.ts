@@ -1,5 +1,5 @@
 import type { DecodeRequestContext, EncodeRequestOptions, EncodedRequest } from '../ir/codec';
-import { emptyExtras, type IrCacheControl, type JsonObject } from '../ir/common';
+import { emptyExtras, type IrCacheControl, type IrOrigin, type JsonObject } from '../ir/common';
 import type {
   IrContentPart,
   IrDocumentPart,
@@ -39,6 +39,7 @@ import { wrapMidConversationSystem } from '../common/system-text';
 import { invalidRequest } from '../errors/error-shapes';
 import { EFFORT_TO_BUDGET, budgetToEffort, parseEffort, toAnthropicEffort } from '../mapping/reasoning';
 import { cleanSchemaForAnthropic } from '../schema/json-schema-cleaner';
+import { openReasoning } from '../responses/reasoning-envelope';
 
 const KNOWN = [
   'model',
@@ -163,6 +164,7 @@ export const decodeAnthropicRequest = (body: unknown, _ctx?: DecodeRequestContex
     }
     if (role === 'assistant') {
       const parts: IrContentPart[] = [];
+      const callSignatures = new Map<string, { signature: string; origin: IrOrigin }>();
       blocks.forEach((b, bi) => {
         if (!isObj(b)) return;
         switch (b.type) {
@@ -171,11 +173,22 @@ export const decodeAnthropicRequest = (body: unknown, _ctx?: DecodeRequestContex
             break;
           case 'thinking': {
             const sig = str(b.signature);
+            // A signature the gateway sealed earlier carries another provider's artefact (see foreign-signature.ts).
+            const env = sig === undefined ? undefined : openReasoning(sig);
+            if (env?.call) {
+              callSignatures.set(env.call.id, { signature: env.call.signature, origin: env.origin });
+              break;
+            }
+            if (env?.redacted !== undefined) {
+              parts.push({ type: 'redacted_thinking', data: env.redacted, origin: env.origin });
+              break;
+            }
+            const signature = env ? env.signature : sig;
             parts.push({
               type: 'thinking',
               text: str(b.thinking) ?? '',
-              ...(sig ? { signature: sig } : {}),
-              origin: { provider: 'anthropic', model },
+              ...(signature ? { signature } : {}),
+              origin: env ? env.origin : { provider: 'anthropic', model },
             });
             break;
           }
@@ -186,15 +199,19 @@ export const decodeAnthropicRequest = (body: unknown, _ctx?: DecodeRequestContex
               origin: { provider: 'anthropic', model },
             });
             break;
-          case 'tool_use':
+          case 'tool_use': {
+            const id = str(b.id) ?? '';
+            const sealed = callSignatures.get(id);
             parts.push({
               type: 'tool_call',
-              id: str(b.id) ?? '',
+              id,
               name: str(b.name) ?? '',
               arguments: stringifyArguments(b.input),
-              origin: { provider: 'anthropic' },
+              origin: sealed ? sealed.origin : { provider: 'anthropic' },
+              ...(sealed ? { signature: sealed.signature } : {}),
             });
             break;
+          }
           default:
             dropped.push(`${where}.content[${bi}].type=${String(b.type)}`);
         }

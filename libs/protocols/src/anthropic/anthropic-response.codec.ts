@@ -8,6 +8,8 @@ import { toAnthropicToolId } from '../common/ids';
 import { invalidRequest } from '../errors/error-shapes';
 import { IR_TO_ANTHROPIC_STOP, hasToolCalls, stopFromAnthropic, withToolUse } from '../mapping/stop-reasons';
 import { usageFromAnthropic, usageToAnthropic } from '../mapping/usage';
+import { anthropicSignature, callSignatureCarrier } from './foreign-signature';
+import { sealReasoning } from '../responses/reasoning-envelope';
 
 export const decodeAnthropicResponse = (body: unknown, opts: DecodeResponseOptions = {}): IrResponse => {
   if (!isObj(body)) throw invalidRequest('upstream response is not a JSON object');
@@ -65,13 +67,15 @@ export const anthropicContentBlock = (p: IrOutputPart): Obj => {
     case 'text':
       return { type: 'text', text: p.text };
     case 'thinking':
-      return {
-        type: 'thinking',
-        thinking: p.text,
-        signature: p.origin?.provider === 'anthropic' ? (p.signature ?? '') : '',
-      };
+      return { type: 'thinking', thinking: p.text, signature: anthropicSignature(p.signature, p.origin) };
     case 'redacted_thinking':
-      return { type: 'redacted_thinking', data: p.data };
+      return p.origin === undefined || p.origin.provider === 'anthropic'
+        ? { type: 'redacted_thinking', data: p.data }
+        : {
+            type: 'thinking',
+            thinking: '',
+            signature: sealReasoning({ origin: p.origin, redacted: p.data }),
+          };
     case 'tool_call':
       return {
         type: 'tool_use',
@@ -86,7 +90,12 @@ export const anthropicContentBlock = (p: IrOutputPart): Obj => {
 
 export const encodeAnthropicResponse = (ir: IrResponse, opts: EncodeResponseOptions = {}): JsonObject => {
   const id = ir.id.startsWith('msg_') ? ir.id : `msg_${ir.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
-  const content = ir.content.filter((p) => !(p.type === 'text' && p.text === '')).map(anthropicContentBlock);
+  const content = ir.content
+    .filter((p) => !(p.type === 'text' && p.text === ''))
+    .flatMap((p) => {
+      const carrier = callSignatureCarrier(p);
+      return carrier ? [carrier, anthropicContentBlock(p)] : [anthropicContentBlock(p)];
+    });
   return {
     id,
     type: 'message',

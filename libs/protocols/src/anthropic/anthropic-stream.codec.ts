@@ -9,6 +9,8 @@ import { anthropicErrorBody, errorFromAnthropic } from '../errors/error-shapes';
 import { IR_TO_ANTHROPIC_STOP, stopFromAnthropic } from '../mapping/stop-reasons';
 import { usageFromAnthropic, usageToAnthropic } from '../mapping/usage';
 import { jsonEvent } from '../sse/sse-serializer';
+import type { IrOrigin } from '../ir/common';
+import { anthropicSignature, sealCallSignature } from './foreign-signature';
 
 const ANTHROPIC_ERROR_STATUS: Record<string, number> = {
   invalid_request_error: 400,
@@ -269,7 +271,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   private started = false;
   private done = false;
   private nextIndex = 0;
-  private readonly indexMap = new Map<number, { index: number; custom: boolean; origin?: string }>();
+  private readonly indexMap = new Map<number, { index: number; custom: boolean; origin?: IrOrigin }>();
   private open: number | undefined;
   private stop: IrStopReason | undefined;
   private usage: IrUsage = emptyUsage();
@@ -325,8 +327,25 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         break;
       case 'block_start': {
         this.closeOpen(out);
-        const index = this.nextIndex++;
         const b = ev.block;
+        if (b.type === 'tool_call' && b.signature && b.origin && b.origin.provider !== 'anthropic') {
+          // A Gemini call's thought signature rides in an empty thinking block just before the call.
+          const carrier = this.nextIndex++;
+          const seal = sealCallSignature(b.id, b.signature, b.origin);
+          out.push(
+            jsonEvent(
+              {
+                type: 'content_block_start',
+                index: carrier,
+                content_block: { type: 'thinking', thinking: '', signature: '' },
+              },
+              'content_block_start',
+            ),
+            this.delta(carrier, { type: 'signature_delta', signature: seal }),
+            jsonEvent({ type: 'content_block_stop', index: carrier }, 'content_block_stop'),
+          );
+        }
+        const index = this.nextIndex++;
         let block: Obj;
         let custom = false;
         switch (b.type) {
@@ -349,7 +368,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
             block = { type: 'tool_use', id: toAnthropicToolId(b.id), name: b.name, input: {} };
             break;
         }
-        const origin = b.type === 'thinking' ? b.origin?.provider : undefined;
+        const origin = b.type === 'thinking' ? b.origin : undefined;
         this.indexMap.set(ev.index, { index, custom, ...(origin ? { origin } : {}) });
         this.open = index;
         out.push(
@@ -370,9 +389,11 @@ export class AnthropicStreamEncoder implements StreamEncoder {
             out.push(this.delta(entry.index, { type: 'thinking_delta', thinking: d.text }));
             break;
           case 'signature':
-            // Only Anthropic's own signatures mean anything to an Anthropic client.
-            if (entry.origin === 'anthropic')
-              out.push(this.delta(entry.index, { type: 'signature_delta', signature: d.signature }));
+            // Anthropic's own signatures as they are; another provider's sealed (see foreign-signature.ts).
+            if (entry.origin !== undefined) {
+              const signature = anthropicSignature(d.signature, entry.origin);
+              out.push(this.delta(entry.index, { type: 'signature_delta', signature }));
+            }
             break;
           case 'arguments':
             out.push(this.delta(entry.index, { type: 'input_json_delta', partial_json: d.json }));
