@@ -7,6 +7,7 @@ export * from './sse/sse-serializer';
 export * from './common/tool-names';
 export * from './common/model-profiles';
 export * from './common/ids';
+export * from './common/inline-images';
 export { parseArguments, stringifyArguments } from './common/json';
 export * from './schema/json-schema-cleaner';
 export * from './errors/error-shapes';

@@ -9,6 +9,7 @@ import {
   type IrRequest,
   type ProtocolCodec,
   decodeGeminiCountTokensRequest,
+  inlineRemoteMedia,
 } from '../src';
 import { fixture } from './protocol-test-helpers';
 
@@ -731,5 +732,43 @@ describe('mapping rules', () => {
         );
       } else assert.deepEqual(strip(ir2), strip(ir1), name);
     }
+  });
+});
+
+describe('inlining remote media for targets that cannot fetch it', () => {
+  it('fetches each URL once, swaps it for base64, keeps failures as URLs', async () => {
+    const body = {
+      model: 'gpt-5.5',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/missing.png' } },
+          ],
+        },
+      ],
+    };
+    const ir = openAiChatRaw.decodeRequest(body);
+    const seen: string[] = [];
+    const inlined = await inlineRemoteMedia(ir, (url) => {
+      seen.push(url);
+      return url.includes('missing')
+        ? Promise.reject(new Error('404'))
+        : Promise.resolve({ mediaType: 'image/png', data: 'iVBOR' });
+    });
+    assert.deepEqual(seen.sort(), ['https://example.com/a.png', 'https://example.com/missing.png']);
+    const g = geminiCodec.encodeRequest(inlined, { model: 'gemini-2.5-flash' }).body;
+    assert.deepEqual(g.contents[0].parts, [
+      { inlineData: { mimeType: 'image/png', data: 'iVBOR' } },
+      { inlineData: { mimeType: 'image/png', data: 'iVBOR' } },
+      { fileData: { mimeType: 'image/png', fileUri: 'https://example.com/missing.png' } },
+    ]);
+    assert.equal(
+      (ir.messages[0]?.content[0] as { source: { kind: string } }).source.kind,
+      'url',
+      'input IR untouched',
+    );
   });
 });
