@@ -775,3 +775,48 @@ describe('stateless replay of foreign signatures through an Anthropic client', (
     assert.ok(a.messages[1]?.content.every((b) => b.type !== 'thinking'));
   });
 });
+
+describe('stateless replay of a Gemini call signature through a Chat client', () => {
+  it('the tool-call id carries it; upstreams see the plain id; Gemini gets the real signature back', () => {
+    const { out } = run('gemini', 'openai-chat', geminiUpstream);
+    const first = out
+      .flatMap(
+        (f) =>
+          (f.data as { choices?: { delta: { tool_calls?: { id?: string }[] } }[] }).choices?.[0]?.delta
+            .tool_calls ?? [],
+      )
+      .find((c) => c.id !== undefined);
+    const clientId = first?.id ?? '';
+    assert.match(clientId, /^call_gm[0-9a-f]+\.sluice1\./);
+    const next = {
+      model: 'gpt-5.5',
+      messages: [
+        { role: 'user', content: 'weather?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: clientId,
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+          ],
+        },
+        { role: 'tool', tool_call_id: clientId, content: 'sunny' },
+      ],
+    };
+    const g = translateRequest(next, 'openai-chat', 'gemini', { encode: { model: 'gemini-3-pro' } }).body as {
+      contents: { parts: Record<string, unknown>[] }[];
+    };
+    assert.deepEqual(g.contents[1]?.parts, [
+      { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'CiQBsig' },
+    ]);
+    const o = translateRequest(next, 'openai-chat', 'openai-chat').body as {
+      messages: { tool_calls?: { id: string }[]; tool_call_id?: string }[];
+    };
+    const upstreamId = o.messages[1]?.tool_calls?.[0]?.id ?? '';
+    assert.ok(upstreamId.length <= 40 && !upstreamId.includes('sluice1'));
+    assert.equal(o.messages[2]?.tool_call_id, upstreamId);
+  });
+});

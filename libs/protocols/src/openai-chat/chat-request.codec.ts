@@ -34,6 +34,7 @@ import {
 import { resolveModelProfile } from '../common/model-profiles';
 import { ToolNameMap } from '../common/tool-names';
 import { toOpenAiToolId } from '../common/ids';
+import { openCallId } from './chat-call-id-seal';
 import { invalidRequest } from '../errors/error-shapes';
 import { budgetToEffort, parseEffort, toOpenAiEffort } from '../mapping/reasoning';
 import { cleanSchemaForOpenAi } from '../schema/json-schema-cleaner';
@@ -230,11 +231,14 @@ export const decodeOpenAiChatRequest = (body: unknown, _ctx?: DecodeRequestConte
           });
         } else {
           const f = objOrEmpty(tc.function);
+          const { id, signature, origin } = openCallId(str(tc.id) ?? '');
           content.push({
             type: 'tool_call',
-            id: str(tc.id) ?? '',
+            id,
             name: str(f.name) ?? '',
             arguments: str(f.arguments) ?? '{}',
+            ...(signature ? { signature } : {}),
+            ...(origin ? { origin } : {}),
           });
         }
       }
@@ -245,7 +249,7 @@ export const decodeOpenAiChatRequest = (body: unknown, _ctx?: DecodeRequestConte
       }
       messages.push({ role: 'assistant', content });
     } else if (role === 'tool' || role === 'function') {
-      const callId = role === 'tool' ? (str(m.tool_call_id) ?? '') : `call_${str(m.name) ?? ''}`;
+      const callId = role === 'tool' ? openCallId(str(m.tool_call_id) ?? '').id : `call_${str(m.name) ?? ''}`;
       const content: string | IrToolResultContent[] =
         typeof m.content === 'string'
           ? m.content

@@ -5,6 +5,7 @@ import type { IrResponse } from '../ir/response';
 import { arr, isObj, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { restoreToolCall } from '../common/output-parts';
 import { toOpenAiToolId } from '../common/ids';
+import { clientCallId } from './chat-call-id-seal';
 import { invalidRequest } from '../errors/error-shapes';
 import { IR_TO_OPENAI_STOP, hasToolCalls, stopFromOpenAi, withToolUse } from '../mapping/stop-reasons';
 import { usageFromOpenAi, usageToOpenAiChat } from '../mapping/usage';
@@ -56,7 +57,7 @@ export const chatToolCalls = (parts: readonly IrOutputPart[]): Obj[] =>
     if (p.type === 'tool_call') {
       return [
         {
-          id: toOpenAiToolId(p.id),
+          id: clientCallId(p.id, p.signature, p.origin),
           type: 'function',
           function: { name: p.name, arguments: p.arguments === '' ? '{}' : p.arguments },
         },

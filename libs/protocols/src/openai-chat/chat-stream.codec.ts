@@ -4,6 +4,7 @@ import type { IrStopReason, IrUsage } from '../ir/response';
 import type { SseEvent } from '../sse/sse-event';
 import { arr, isObj, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { toOpenAiToolId } from '../common/ids';
+import { clientCallId } from './chat-call-id-seal';
 import { errorFromOpenAi, openAiErrorBody } from '../errors/error-shapes';
 import { IR_TO_OPENAI_STOP, stopFromOpenAi } from '../mapping/stop-reasons';
 import { usageFromOpenAi, usageToOpenAiChat } from '../mapping/usage';
@@ -215,7 +216,7 @@ export class OpenAiChatStreamEncoder implements StreamEncoder {
             b.type === 'tool_call'
               ? {
                   index: idx,
-                  id: toOpenAiToolId(b.id),
+                  id: clientCallId(b.id, b.signature, b.origin),
                   type: 'function',
                   function: { name: b.name, arguments: '' },
                 }

@@ -16,3 +16,4 @@ export const openAiChatCodec: ProtocolCodec = {
 export * from './chat-request.codec';
 export * from './chat-response.codec';
 export * from './chat-stream.codec';
+export * from './chat-call-id-seal';
