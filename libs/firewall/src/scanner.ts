@@ -41,6 +41,10 @@ for (let c = 48; c <= 57; c++) CLASS[c] = ALNUM | DIGIT | HEX;
 for (let c = 65; c <= 90; c++) CLASS[c] = ALNUM | UPPER | (c <= 70 ? HEX : 0);
 for (let c = 97; c <= 122; c++) CLASS[c] = ALNUM | (c <= 102 ? HEX : 0);
 
+/** [A-Za-z0-9_] */
+const WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) WORD[c] = CLASS[c] || c === 95 ? 1 : 0;
+
 /** Punctuation that may start something: literal anchors are added as detectors register. */
 const SPECIAL = new Uint8Array(128);
 for (const ch of '=:+(') SPECIAL[ch.charCodeAt(0)] = 1;
@@ -236,8 +240,20 @@ export class Scanner {
       if (cl !== 0) {
         if (!prevWord) {
           const end = this.tokenStart(text, i, c, cl, out);
-          if (end > i + 1) i = end - 1;
+          if (end > i + 1) {
+            i = end - 1;
+            prevWord = true;
+            continue;
+          }
         }
+        // Step over the rest of the word in a tight loop: nothing starts inside a word.
+        let j = i + 1;
+        while (j < n) {
+          const d = text.charCodeAt(j);
+          if (d < 128 && WORD[d] === 1) j++;
+          else break;
+        }
+        i = j - 1;
         prevWord = true;
       } else if (c === 95) {
         prevWord = true;
@@ -346,14 +362,29 @@ export class Scanner {
         if (end > 0) return end;
       }
     }
-    if (cl & HEX && this.hexDefs.length > 0) {
-      for (let j = i + 1; j <= i + 4; j++) {
-        const cj = text.charCodeAt(j);
-        if (cj === 58) return this.runDefs(this.hexDefs, text, i, out);
-        if (!((CLASS[cj] ?? 0) & HEX)) break;
-      }
-    }
+    if (cl & HEX && this.hexDefs.length > 0 && this.ipv6Shaped(text, i))
+      return this.runDefs(this.hexDefs, text, i, out);
     return -1;
+  }
+
+  /**
+   * A hex run reaching a `:` within four characters and, within 39 characters, either `::` or seven
+   * colons: an IPv6 address can start here; a time (`10:00:00`) or a `key:value` cannot.
+   */
+  private ipv6Shaped(text: string, i: number): boolean {
+    let colons = 0;
+    let double = false;
+    const limit = Math.min(text.length, i + 39);
+    for (let j = i + 1; j < limit; j++) {
+      const cj = text.charCodeAt(j);
+      if (cj === 58) {
+        if (colons === 0 && j - i > 4) return false;
+        colons++;
+        if (text.charCodeAt(j - 1) === 58) double = true;
+      } else if (!((CLASS[cj] ?? 0) & HEX)) break;
+      if (colons === 0 && j - i >= 4) return false;
+    }
+    return colons >= 7 || (double && colons >= 2);
   }
 
   /** `1.`, `10.`, `192.`: the start of a dotted quad. */
@@ -398,8 +429,11 @@ export class Scanner {
     const quoteCode = text.charCodeAt(v);
     const quoted = quoteCode === 34 || quoteCode === 39 || quoteCode === 96;
     if (quoted) v++;
-    AUTH_SCHEME.lastIndex = v;
-    if (AUTH_SCHEME.test(text)) v = AUTH_SCHEME.lastIndex;
+    const first = text.charCodeAt(v) | 0x20;
+    if (first === 98 || first === 116) {
+      AUTH_SCHEME.lastIndex = v;
+      if (AUTH_SCHEME.test(text)) v = AUTH_SCHEME.lastIndex;
+    }
     const limit = Math.min(text.length, v + 256);
     let e = v;
     while (e < limit) {
@@ -407,7 +441,8 @@ export class Scanner {
       if (quoted ? ch === quoteCode || ch === 10 : ch < 128 && VALUE_STOP[ch] === 1) break;
       e++;
     }
-    if (e - v < 6 || (e >= limit && e < text.length)) return;
+    // Every assignment detector needs 8 characters or more.
+    if (e - v < 8 || (e >= limit && e < text.length)) return;
     // Then the key.
     let k = i - 1;
     for (let s = 0; s < 3 && text.charCodeAt(k) === 32; s++) k--;
