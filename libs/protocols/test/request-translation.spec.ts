@@ -103,8 +103,8 @@ describe('OpenAI SDK requests', () => {
     assert.equal(g.tools[0].functionDeclarations[0].parametersJsonSchema.type, 'object');
     const legacy = geminiCodec.encodeRequest(openAiChatCodec.decodeRequest(body), {
       model: 'gemini-2.5-flash',
-      schemaField: 'parameters',
-    } as never).body;
+      profile: { geminiSchemaField: 'parameters' },
+    }).body;
     assert.ok(legacy.tools[0].functionDeclarations[0].parameters);
   });
 
@@ -770,5 +770,16 @@ describe('inlining remote media for targets that cannot fetch it', () => {
       'url',
       'input IR untouched',
     );
+  });
+});
+
+describe('models that cannot turn thinking off', () => {
+  it('Gemini 2.5 Pro gets no thinkingBudget 0 when the client asks for no reasoning', () => {
+    const body = { model: 'gpt-5.5', messages: [{ role: 'user', content: 'x' }], reasoning_effort: 'none' };
+    const pro = translateRequest(body, 'openai-chat', 'gemini', { encode: { model: 'gemini-2.5-pro' } });
+    assert.equal(pro.body.generationConfig?.thinkingConfig, undefined);
+    assert.ok(pro.dropped.some((d) => d.startsWith('reasoning')));
+    const flash = translateRequest(body, 'openai-chat', 'gemini', { encode: { model: 'gemini-2.5-flash' } });
+    assert.deepEqual(flash.body.generationConfig.thinkingConfig, { thinkingBudget: 0 });
   });
 });

@@ -27,6 +27,8 @@ export interface ModelProfile {
    * servers (vLLM, Ollama …) only know `system`, so by default they become `system`.
    */
   developerRole?: boolean;
+  /** The model cannot turn thinking off (Gemini 2.5 Pro rejects `thinkingBudget: 0`): "off" is not sent. */
+  thinkingAlwaysOn?: boolean;
 }
 
 /** A profile rule: `pattern` is an exact name or a `*` wildcard pattern; the first match wins. */
@@ -143,6 +145,10 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   },
   { pattern: 'gemini-1*', profile: { maxOutputTokens: 8192, reasoning: false } },
   { pattern: 'gemini-2.0*', profile: { maxOutputTokens: 8192, reasoning: false } },
+  {
+    pattern: 'gemini-2.5-pro*',
+    profile: { maxOutputTokens: 65536, reasoning: true, geminiThinking: 'budget', thinkingAlwaysOn: true },
+  },
   { pattern: 'gemini-2.5*', profile: { maxOutputTokens: 65536, reasoning: true, geminiThinking: 'budget' } },
   { pattern: 'gemini*', profile: { maxOutputTokens: 65536, reasoning: true, geminiThinking: 'level' } },
 ];

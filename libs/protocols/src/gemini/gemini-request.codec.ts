@@ -503,7 +503,10 @@ export const encodeGeminiRequest = (ir: IrRequest, opts: GeminiEncodeOptions = {
   if (max !== undefined) gc.maxOutputTokens = max;
 
   const r = ir.reasoning;
-  if (r && profile.reasoning !== false) {
+  const off = r !== undefined && (r.mode === 'disabled' || r.effort === 'none');
+  if (r && off && profile.thinkingAlwaysOn === true) {
+    dropped.push('reasoning (thinking cannot be turned off on this model)');
+  } else if (r && profile.reasoning !== false) {
     const thinking: Obj = {};
     if (profile.geminiThinking === 'level') {
       if (r.mode === 'disabled') thinking.thinkingLevel = 'MINIMAL';
