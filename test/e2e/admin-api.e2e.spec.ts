@@ -148,23 +148,27 @@ describe('admin API and API keys', { timeout: 120_000 }, () => {
   });
 
   it('rejects malformed bodies with 400 in the OpenAI shape, and never a 500', async () => {
-    const cases: Array<[string, string]> = [
-      ['{"model":', 'invalid_json'],
-      ['[]', 'invalid_request'],
-      ['{"messages":[{"role":"user","content":"x"}]}', 'invalid_request'],
-      ['{"model":"loopback","messages":[]}', 'invalid_request'],
-      ['{"model":"loopback","messages":"x"}', 'invalid_request'],
-      ['{"model":7,"messages":[{"role":"user","content":"x"}]}', 'invalid_request'],
+    // Codes as OpenAI gives them: null for schema errors, with the parameter named.
+    const cases: Array<[string, string | null, string | null]> = [
+      ['{"model":', 'invalid_json', null],
+      ['[]', 'invalid_request', null],
+      ['{"messages":[{"role":"user","content":"x"}]}', 'invalid_request', 'model'],
+      ['{"model":"loopback","messages":[]}', 'invalid_request', 'messages'],
+      ['{"model":"loopback","messages":"x"}', null, 'messages'],
+      ['{"model":7,"messages":[{"role":"user","content":"x"}]}', 'invalid_request', 'model'],
     ];
-    for (const [body, code] of cases) {
+    for (const [body, code, param] of cases) {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
         body,
       });
-      const json = (await res.json()) as { error: { code: string; type: string } };
+      const json = (await res.json()) as {
+        error: { code: string | null; type: string; param: string | null };
+      };
       assert.equal(res.status, 400, body);
       assert.equal(json.error.code, code, body);
+      assert.equal(json.error.param, param, body);
       assert.equal(json.error.type, 'invalid_request_error');
       assert.ok(res.headers.get('x-request-id'));
     }

@@ -155,7 +155,7 @@ describe('standalone mode with the OpenAI SDK', { timeout: 240_000 }, () => {
       },
     );
     await assert.rejects(
-      openai.chat.completions.create({ model: 'gpt-404', messages: [{ role: 'user', content: 'x' }] }),
+      openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
       (err: unknown) => {
         assert.ok(err instanceof OpenAI.NotFoundError);
         assert.equal(err.code, 'model_not_found');

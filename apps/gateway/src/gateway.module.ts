@@ -10,7 +10,12 @@ import { AdminController } from './admin/admin.controller';
 import { IDENTITY_REPOSITORY } from './admin/admin.tokens';
 import { DataPlaneGuard } from './auth/data-plane.guard';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
-import { ChatCompletionsService } from './chat/chat-completions.service';
+import { AnthropicController } from './anthropic/anthropic.controller';
+import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { GeminiController } from './gemini/gemini.controller';
+import { CountTokensService } from './proxy/count-tokens.service';
+import { ProxyService } from './proxy/proxy.service';
+import { UpstreamClient } from './upstream/upstream-client';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from './gateway.runtime';
 import { HealthController } from './health/health.controller';
 import { ModelsController } from './models/models.controller';
@@ -23,7 +28,15 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [PassportModule],
-      controllers: [HealthController, ModelsController, ChatCompletionsController, AdminController],
+      controllers: [
+        HealthController,
+        ModelsController,
+        ChatCompletionsController,
+        AnthropicController,
+        GeminiController,
+        EmbeddingsController,
+        AdminController,
+      ],
       providers: [
         { provide: GATEWAY_RUNTIME, useValue: runtime },
         { provide: IDENTITY_REPOSITORY, useFactory: () => new IdentityRepository(runtime.db) },
@@ -37,7 +50,9 @@ export class GatewayModule {
         DataPlaneGuard,
         UsageRecorder,
         ModelRouter,
-        ChatCompletionsService,
+        UpstreamClient,
+        ProxyService,
+        CountTokensService,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadRoutingConfig, type RoutingConfig } from './routing';
 
 /**
  * Every setting Sluice reads from the environment, validated once at boot. Apps receive the parsed
@@ -70,6 +71,7 @@ export type SharedConfig = {
 
 export type GatewayConfig = SharedConfig & {
   port: number;
+  routing: RoutingConfig;
   maxBodyBytes: number;
   usageFlushMs: number;
   usageBatchSize: number;
@@ -138,6 +140,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
   return {
     ...shared(env, mode, cwd),
     port: g.SLUICE_GATEWAY_PORT,
+    routing: loadRoutingConfig(env, cwd),
     maxBodyBytes: g.SLUICE_MAX_BODY_BYTES,
     usageFlushMs: g.SLUICE_USAGE_FLUSH_MS,
     usageBatchSize: g.SLUICE_USAGE_BATCH_SIZE,

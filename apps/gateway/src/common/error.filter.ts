@@ -1,6 +1,7 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '@sluice/observability';
+import { errorBody as protocolErrorBody, ProtocolError, type ProtocolId } from '@sluice/protocols';
 import { GatewayError, type GatewayErrorCode } from './gateway-error';
 import { errorBody, protocolOf } from './protocol';
 
@@ -16,6 +17,21 @@ export class GatewayErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const req = host.switchToHttp().getRequest<FastifyRequest>();
+    if (exception instanceof ProtocolError) {
+      // An upstream's error (or a codec's 400), already in protocol-neutral form: same status,
+      // the caller's shape.
+      const e = exception.error;
+      if (req.sluice) req.sluice.errorCode = e.code ?? e.kind;
+      if (reply.sent || reply.raw.headersSent) {
+        reply.raw.end();
+        return;
+      }
+      const protocol = req.sluice?.protocol ?? protocolOf(req.url);
+      const pid: ProtocolId =
+        protocol === 'anthropic' ? 'anthropic' : protocol === 'gemini' ? 'gemini' : 'openai-chat';
+      void reply.status(e.status).send(protocolErrorBody(pid, e));
+      return;
+    }
     const err = toGatewayError(exception, `${req.method} ${req.url.split('?', 1)[0] ?? ''}`);
     if (err.status >= 500) {
       this.logger.error(

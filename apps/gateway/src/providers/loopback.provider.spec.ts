@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseChatCompletionRequest } from '../chat/chat-request.schema';
-import { loopbackAnswer, loopbackChunks, loopbackCompletion, splitWords } from './loopback.provider';
+import { getCodec, serializeSseEvent } from '@sluice/protocols';
+import { loopbackResponse, loopbackStream, splitWords } from './loopback.provider';
 
 describe('loopback model', () => {
-  const req = parseChatCompletionRequest({
+  const ir = getCodec('openai-chat').decodeRequest({
     model: 'loopback',
     messages: [
       { role: 'system', content: 'You are terse.' },
@@ -14,36 +14,32 @@ describe('loopback model', () => {
         role: 'user',
         content: [
           { type: 'text', text: 'echo ' },
-          { type: 'image_url', image_url: { url: 'x' } },
           { type: 'text', text: 'this back' },
         ],
       },
     ],
   });
 
-  it('echoes the last user message, text parts joined', () => {
-    const a = loopbackAnswer(req, '0190-abc', 1_700_000_000_000);
-    assert.equal(a.text, 'echo this back');
-    assert.equal(a.id, 'chatcmpl-0190abc');
-    assert.equal(a.completionTokens, 3, 'counted by the tokenizer: echo / this / back');
-    assert.ok(a.promptTokens > a.completionTokens);
+  it('echoes the last user message, with real token counts', () => {
+    const res = loopbackResponse(ir, '0190-abc', 1_700_000_000_000);
+    assert.deepEqual(res.content, [{ type: 'text', text: 'echo this back' }]);
+    assert.equal(res.usage.outputTokens, 3, 'o200k: echo / this / back');
+    assert.ok(res.usage.inputUncachedTokens > 3);
+    assert.equal(res.stopReason.kind, 'end_turn');
   });
 
-  it('streams pieces that join back to the answer, then finish, then usage when asked', () => {
-    const a = loopbackAnswer(req, 'r', 0);
-    const chunks = loopbackChunks(a, 'loopback', true) as Array<{
-      choices: Array<{ delta: { content?: string }; finish_reason: string | null }>;
-      usage?: unknown;
-    }>;
-    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+  it('streams pieces that join back to the answer, in every client protocol', () => {
+    const res = loopbackResponse(ir, 'r', 0);
+    const events = loopbackStream(res);
+    const text = events
+      .map((e) => (e.type === 'block_delta' && e.delta.type === 'text' ? e.delta.text : ''))
+      .join('');
     assert.equal(text, 'echo this back');
-    assert.equal(chunks.at(-2)?.choices[0]?.finish_reason, 'stop');
-    assert.deepEqual(chunks.at(-1)?.choices, []);
-    assert.deepEqual(chunks.at(-1)?.usage, (loopbackCompletion(a, 'loopback') as { usage: unknown }).usage);
-    assert.equal(
-      (loopbackChunks(a, 'loopback', false) as Array<{ usage?: unknown }>).some((c) => c.usage),
-      false,
-    );
+    for (const client of ['openai-chat', 'anthropic', 'gemini'] as const) {
+      const enc = getCodec(client).createStreamEncoder({ model: 'loopback', includeUsage: true });
+      const wire = [...events.flatMap((e) => enc.push(e)), ...enc.end()].map(serializeSseEvent).join('');
+      assert.ok(wire.includes('this'), `${client} stream carries the text`);
+    }
   });
 
   it('splits words without losing whitespace', () => {

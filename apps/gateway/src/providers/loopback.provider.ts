@@ -1,105 +1,57 @@
-import { encode } from 'gpt-tokenizer';
-import type { NormalizedUsage } from '@sluice/events';
-import { messageText, type ChatCompletionRequest } from '../chat/chat-request.schema';
+import type { IrRequest, IrResponse, IrStreamEvent, IrUsage } from '@sluice/protocols';
+import { countRequestTokens, countTextTokens } from '@sluice/protocols';
 
 export const LOOPBACK_MODEL = 'loopback';
 export const LOOPBACK_PROVIDER = 'loopback';
 
 /**
- * The built-in model: answers without any provider by echoing the last user message. Token counts
- * are real (o200k tokenizer), so usage, metering and budgets behave as they will with a provider.
+ * The built-in model: answers without any provider by echoing the last user message, in whatever
+ * protocol the client speaks (it produces the intermediate representation; the client's codec
+ * encodes it). Token counts come from a real tokenizer, so usage, metering and budgets behave as
+ * they will with a provider.
  */
-export type LoopbackAnswer = {
-  id: string;
-  created: number;
-  text: string;
-  promptTokens: number;
-  completionTokens: number;
-};
-
-export function loopbackAnswer(req: ChatCompletionRequest, requestId: string, nowMs: number): LoopbackAnswer {
-  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user');
-  const text = lastUser ? messageText(lastUser) : '';
-  const promptText = req.messages.map((m) => `${m.role}\n${messageText(m)}`).join('\n');
-  // Chat formatting costs a few tokens per message in real models; count them the same way.
-  const promptTokens = encode(promptText).length + 3 * req.messages.length + 3;
+export function loopbackResponse(ir: IrRequest, requestId: string, nowMs: number): IrResponse {
+  const lastUser = [...ir.messages].reverse().find((m) => m.role === 'user');
+  const text = (lastUser?.content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
+  const usage: IrUsage = {
+    inputUncachedTokens: countRequestTokens(ir),
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: countTextTokens(text),
+    reasoningTokens: 0,
+  };
   return {
-    id: `chatcmpl-${requestId.replace(/-/g, '')}`,
-    created: Math.floor(nowMs / 1000),
-    text,
-    promptTokens,
-    completionTokens: encode(text).length,
+    id: `loopback-${requestId.replace(/-/g, '')}`,
+    model: LOOPBACK_MODEL,
+    content: text === '' ? [] : [{ type: 'text', text }],
+    stopReason: { kind: 'end_turn' },
+    usage: { ...usage, raw: { input_tokens: usage.inputUncachedTokens, output_tokens: usage.outputTokens } },
+    createdAtSec: Math.floor(nowMs / 1000),
   };
 }
 
-export function loopbackUsage(a: LoopbackAnswer): {
-  normalized: NormalizedUsage;
-  raw: Record<string, unknown>;
-} {
-  const raw = {
-    prompt_tokens: a.promptTokens,
-    completion_tokens: a.completionTokens,
-    total_tokens: a.promptTokens + a.completionTokens,
-  };
-  return {
-    raw,
-    normalized: {
-      inputUncachedTokens: a.promptTokens,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      outputTokens: a.completionTokens,
-      reasoningTokens: 0,
-    },
-  };
-}
-
-export function loopbackCompletion(a: LoopbackAnswer, model: string): Record<string, unknown> {
-  return {
-    id: a.id,
-    object: 'chat.completion',
-    created: a.created,
-    model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: a.text, refusal: null },
-        logprobs: null,
-        finish_reason: 'stop',
-      },
-    ],
-    usage: loopbackUsage(a).raw,
-    system_fingerprint: 'sluice-loopback',
-  };
-}
-
-/** The answer as a list of `chat.completion.chunk` objects (role, text pieces, finish, usage). */
-export function loopbackChunks(
-  a: LoopbackAnswer,
-  model: string,
-  includeUsage: boolean,
-): Record<string, unknown>[] {
-  const base = {
-    id: a.id,
-    object: 'chat.completion.chunk',
-    created: a.created,
-    model,
-    system_fingerprint: 'sluice-loopback',
-  };
-  const chunks: Record<string, unknown>[] = [
+/** The same answer as a stream: a text block in word-sized pieces, then stop and usage. */
+export function loopbackStream(res: IrResponse): IrStreamEvent[] {
+  const text = res.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+  const events: IrStreamEvent[] = [
     {
-      ...base,
-      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+      type: 'message_start',
+      id: res.id,
+      model: res.model,
+      ...(res.createdAtSec !== undefined ? { createdAtSec: res.createdAtSec } : {}),
     },
   ];
-  for (const piece of splitWords(a.text)) {
-    chunks.push({
-      ...base,
-      choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }],
-    });
+  if (text !== '') {
+    events.push({ type: 'block_start', index: 0, block: { type: 'text' } });
+    for (const piece of splitWords(text))
+      events.push({ type: 'block_delta', index: 0, delta: { type: 'text', text: piece } });
+    events.push({ type: 'block_stop', index: 0 });
   }
-  chunks.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] });
-  if (includeUsage) chunks.push({ ...base, choices: [], usage: loopbackUsage(a).raw });
-  return chunks;
+  events.push(
+    { type: 'message_delta', stopReason: res.stopReason, usage: res.usage },
+    { type: 'message_stop' },
+  );
+  return events;
 }
 
 /** Word-sized pieces, whitespace kept with the word before it, so the pieces join back exactly. */

@@ -1,0 +1,428 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { ProviderConfig } from '@sluice/config';
+import {
+  createStreamTranslator,
+  decodeError,
+  getCodec,
+  makeError,
+  ProtocolError,
+  serializeSseEvent,
+  SseParser,
+  type IrRequest,
+  type IrStreamEvent,
+  type IrUsage,
+  type ProtocolId,
+  type SseEvent,
+  type ToolNameMap,
+} from '@sluice/protocols';
+import { GatewayError } from '../common/gateway-error';
+import { writeSseHead } from '../common/sse';
+import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
+import { ModelRouter, type Route } from '../routing/model-router.service';
+import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
+import { isRetryableNetworkError, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
+
+export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
+
+export type GenerateInput = {
+  client: ClientProtocol;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  body: unknown;
+  /** Gemini carries the model and streaming in the path. */
+  pathModel?: string;
+  pathStream?: boolean;
+};
+
+type Prepared = { body: string; tools: ToolNameMap | undefined; dropUsageChunk: boolean; stream: boolean };
+type Attempt =
+  | { kind: 'ok'; res: UpstreamReply }
+  | { kind: 'failed'; status: number; error: ProtocolError; retryable: boolean };
+
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
+const MAX_ATTEMPTS_PER_PROVIDER = 3;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * The data plane's core: one client request, any client protocol, any provider. The provider is
+ * chosen from the model; the client's protocol and the provider's then decide passthrough (body as
+ * it came, bytes streamed back as they arrive) or translation (through libs/protocols, event by
+ * event). Retries and fallback happen only before the first byte reaches the client.
+ */
+@Injectable()
+export class ProxyService {
+  constructor(
+    @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
+    private readonly router: ModelRouter,
+    private readonly upstream: UpstreamClient,
+  ) {}
+
+  async generate(input: GenerateInput): Promise<void> {
+    const { client, req, reply, body } = input;
+    const ctx = req.sluice;
+    if (!isObject(body))
+      throw new GatewayError(400, 'invalid_request', 'Request body must be a JSON object.');
+    const model = input.pathModel ?? body['model'];
+    if (typeof model !== 'string' || model.trim() === '')
+      throw new GatewayError(400, 'invalid_request', "'model' is required.", 'model');
+    ctx.modelRequested = model;
+    const route = this.router.resolve(model);
+    ctx.modelServed = route.served;
+    const ir = getCodec(client).decodeRequest(body, {
+      ...(input.pathModel !== undefined ? { model: input.pathModel } : {}),
+      ...(input.pathStream !== undefined ? { stream: input.pathStream } : {}),
+    });
+    ctx.stream = ir.stream;
+    if (ir.messages.length === 0) {
+      const field = client === 'gemini' ? 'contents' : 'messages';
+      throw new GatewayError(400, 'invalid_request', `'${field}' must contain at least one message.`, field);
+    }
+
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+
+    let failure: ProtocolError | null = null;
+    for (const provider of route.chain) {
+      ctx.provider = provider.name;
+      if (provider.family === 'loopback') {
+        await this.serveLoopback(client, ir, route, req, reply);
+        return;
+      }
+      const target = protocolOfProvider(provider.family)!;
+      const passthrough = target === client;
+      this.checkWorkMode(passthrough, client, provider);
+      const prepared = passthrough
+        ? this.passthroughBody(client, body, route, ir.stream)
+        : this.translatedBody(ir, client, target, route);
+      const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
+      if (attempt.kind === 'ok') {
+        ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
+        if (prepared.stream)
+          await this.relayStream(attempt.res, client, target, passthrough, prepared, route, req, reply);
+        else await this.relayJson(attempt.res, client, target, passthrough, prepared, route, req, reply);
+        return;
+      }
+      failure = attempt.error;
+      // A client error from the provider (bad request, auth) would fail on the next one too.
+      if (!attempt.retryable) break;
+    }
+    throw failure ?? new GatewayError(502, 'internal_error', 'No provider could serve the request.');
+  }
+
+  private checkWorkMode(passthrough: boolean, client: ClientProtocol, provider: ProviderConfig): void {
+    const mode = this.rt.config.routing.workMode;
+    if (mode === 'passthrough' && !passthrough) {
+      throw new GatewayError(
+        400,
+        'invalid_request',
+        `Work mode is passthrough: a ${client} request cannot go to provider '${provider.name}' (${provider.family}) without translation.`,
+      );
+    }
+    if (mode === 'translation' && passthrough) {
+      throw new GatewayError(
+        400,
+        'invalid_request',
+        `Work mode is translation: a ${client} request to provider '${provider.name}' would be pure passthrough.`,
+      );
+    }
+  }
+
+  private passthroughBody(
+    client: ClientProtocol,
+    body: Record<string, unknown>,
+    route: Route,
+    stream: boolean,
+  ): Prepared {
+    if (client === 'gemini')
+      return { body: JSON.stringify(body), tools: undefined, dropUsageChunk: false, stream };
+    const out: Record<string, unknown> = { ...body, model: route.served };
+    let dropUsageChunk = false;
+    if (client === 'openai-chat' && stream) {
+      // Usage only comes in the stream when asked for; ask, and hide that chunk if the client did not.
+      const so = isObject(body['stream_options']) ? body['stream_options'] : {};
+      if (so['include_usage'] !== true) {
+        out['stream_options'] = { ...so, include_usage: true };
+        dropUsageChunk = true;
+      }
+    }
+    return { body: JSON.stringify(out), tools: undefined, dropUsageChunk, stream };
+  }
+
+  private translatedBody(ir: IrRequest, client: ClientProtocol, target: ProtocolId, route: Route): Prepared {
+    const encoded = getCodec(target).encodeRequest(ir, { model: route.served });
+    if (encoded.dropped.length > 0)
+      this.rt.logger.debug(
+        { from: client, to: target, dropped: encoded.dropped },
+        'fields dropped in translation',
+      );
+    return {
+      body: JSON.stringify(encoded.body),
+      tools: encoded.tools,
+      dropUsageChunk: false,
+      stream: encoded.stream,
+    };
+  }
+
+  private async callWithRetries(
+    provider: ProviderConfig,
+    target: ProtocolId,
+    prepared: Prepared,
+    route: Route,
+    req: FastifyRequest,
+    signal: AbortSignal,
+  ): Promise<Attempt> {
+    const anthropicClient = req.sluice.protocol === 'anthropic';
+    const { url, headers } = upstreamTarget(provider, {
+      model: route.served,
+      stream: prepared.stream,
+      anthropicVersion: anthropicClient ? header(req, 'anthropic-version') : undefined,
+      anthropicBeta: anthropicClient ? header(req, 'anthropic-beta') : undefined,
+    });
+    let last: Attempt | null = null;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_PROVIDER; attempt++) {
+      let waitMs = 250 * 2 ** (attempt - 1);
+      try {
+        const res = await this.upstream.send({
+          url,
+          headers,
+          body: prepared.body,
+          timeoutMs: provider.timeoutMs,
+          signal,
+        });
+        if (res.status >= 200 && res.status < 300) return { kind: 'ok', res };
+        const text = await res.body.text().catch(() => '');
+        const error = decodeError(target, res.status, text);
+        const retryable = RETRYABLE_STATUS.has(res.status);
+        last = { kind: 'failed', status: res.status, error: new ProtocolError(error), retryable };
+        if (!retryable) return last;
+        const retryAfter = retryAfterMs(res.headers['retry-after']);
+        if (retryAfter !== null) waitMs = retryAfter;
+        if (waitMs > MAX_RETRY_AFTER_MS) return last;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        if (!isRetryableNetworkError(err)) throw err;
+        this.rt.logger.warn(
+          { provider: provider.name, err: (err as Error).message },
+          'upstream connection failed',
+        );
+        last = {
+          kind: 'failed',
+          status: 502,
+          error: new ProtocolError(
+            makeError(502, `Provider '${provider.name}' could not be reached.`, 'upstream_unreachable'),
+          ),
+          retryable: true,
+        };
+      }
+      if (attempt < MAX_ATTEMPTS_PER_PROVIDER) await sleep(waitMs, signal);
+    }
+    return last!;
+  }
+
+  private async relayJson(
+    res: UpstreamReply,
+    client: ClientProtocol,
+    target: ProtocolId,
+    passthrough: boolean,
+    prepared: Prepared,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ProtocolError(
+        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
+      );
+    }
+    const ir = getCodec(target).decodeResponse(parsed, {
+      ...(prepared.tools ? { tools: prepared.tools } : {}),
+      model: route.served,
+    });
+    this.recordUsage(req, ir.usage);
+    if (passthrough) {
+      await reply.status(200).header('content-type', 'application/json').send(text);
+      return;
+    }
+    await reply.status(200).send(getCodec(client).encodeResponse(ir, { model: route.requested }));
+  }
+
+  private async relayStream(
+    res: UpstreamReply,
+    client: ClientProtocol,
+    target: ProtocolId,
+    passthrough: boolean,
+    prepared: Prepared,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    reply.hijack();
+    const out = reply.raw;
+    writeSseHead(out);
+    req.sluice.firstByteAt = performance.now();
+    const write = async (s: string): Promise<void> => {
+      if (s === '' || out.destroyed) return;
+      if (!out.write(s)) await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
+    };
+    try {
+      if (passthrough) {
+        // Bytes go out as they arrive; a parallel decoder reads usage on the way.
+        const parser = new SseParser();
+        const decoder = getCodec(target).createStreamDecoder({ model: route.served });
+        for await (const chunk of res.body) {
+          const events = parser.push(chunk as Buffer);
+          for (const ev of events) this.observe(req, decoder.push(ev));
+          if (prepared.dropUsageChunk)
+            await write(
+              events
+                .filter((ev) => !isUsageOnlyChunk(ev))
+                .map(serializeSseEvent)
+                .join(''),
+            );
+          else await write((chunk as Buffer).toString('utf8'));
+        }
+        for (const ev of parser.end()) this.observe(req, decoder.push(ev));
+        this.observe(req, decoder.end());
+      } else {
+        const translator = createStreamTranslator({
+          from: target,
+          to: client,
+          model: route.requested,
+          ...(prepared.tools ? { tools: prepared.tools } : {}),
+          includeUsage:
+            isObject(req.body) &&
+            isObject(req.body['stream_options']) &&
+            req.body['stream_options']['include_usage'] === true,
+        });
+        try {
+          for await (const chunk of res.body) await write(translator.push(chunk as Buffer));
+        } finally {
+          if (translator.usage) this.recordUsage(req, translator.usage);
+          if (translator.error) req.sluice.errorCode = translator.error.code ?? translator.error.kind;
+        }
+        await write(translator.end());
+      }
+    } catch (err) {
+      if (!out.destroyed) {
+        req.sluice.errorCode = 'upstream_stream_error';
+        this.rt.logger.warn(
+          { requestId: req.id, err: (err as Error).message },
+          'upstream stream ended abnormally',
+        );
+      }
+    } finally {
+      if (!out.destroyed) out.end();
+    }
+  }
+
+  private observe(req: FastifyRequest, events: readonly IrStreamEvent[]): void {
+    for (const ev of events) {
+      if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage)
+        this.recordUsage(req, ev.usage);
+      if (ev.type === 'error') req.sluice.errorCode = ev.error.code ?? ev.error.kind;
+    }
+  }
+
+  private recordUsage(req: FastifyRequest, u: IrUsage): void {
+    const ctx = req.sluice;
+    ctx.usage = {
+      inputUncachedTokens: u.inputUncachedTokens,
+      cacheReadTokens: u.cacheReadTokens,
+      cacheWriteTokens: u.cacheWriteTokens,
+      outputTokens: u.outputTokens,
+      reasoningTokens: u.reasoningTokens,
+    };
+    ctx.rawUsage = isObject(u.raw) ? u.raw : null;
+  }
+
+  private async serveLoopback(
+    client: ClientProtocol,
+    ir: IrRequest,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const res = loopbackResponse(ir, req.id, Date.now());
+    req.sluice.providerRequestId = res.id;
+    const codec = getCodec(client);
+    if (!ir.stream) {
+      this.recordUsage(req, res.usage);
+      await reply.status(200).send(codec.encodeResponse(res, { model: route.requested }));
+      return;
+    }
+    reply.hijack();
+    const out = reply.raw;
+    writeSseHead(out);
+    req.sluice.firstByteAt = performance.now();
+    const encoder = codec.createStreamEncoder({
+      model: route.requested,
+      includeUsage: ir.includeUsage === true,
+    });
+    for (const ev of loopbackStream(res)) {
+      const frames = encoder.push(ev).map(serializeSseEvent).join('');
+      if (frames !== '' && !out.write(frames))
+        await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
+      if (out.destroyed) return;
+    }
+    this.recordUsage(req, res.usage);
+    out.end(encoder.end().map(serializeSseEvent).join(''));
+  }
+}
+
+/** OpenAI's extra chunk with `choices: []` and the usage, when the client did not ask for it. */
+function isUsageOnlyChunk(ev: SseEvent): boolean {
+  if (!ev.data.startsWith('{') || !ev.data.includes('"usage"')) return false;
+  try {
+    const chunk = JSON.parse(ev.data) as { choices?: unknown[]; usage?: unknown };
+    return (
+      Array.isArray(chunk.choices) &&
+      chunk.choices.length === 0 &&
+      chunk.usage !== undefined &&
+      chunk.usage !== null
+    );
+  } catch {
+    return false;
+  }
+}
+
+function firstHeader(headers: UpstreamReply['headers'], names: string[]): string | undefined {
+  for (const n of names) {
+    const v = headers[n];
+    if (typeof v === 'string' && v !== '') return v;
+  }
+  return undefined;
+}
+
+function retryAfterMs(value: string | string[] | undefined): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return null;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

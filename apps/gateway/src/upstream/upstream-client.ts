@@ -1,0 +1,64 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+
+export type UpstreamCall = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+};
+
+export type UpstreamReply = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+};
+
+/** Connection failures worth another try (nothing reached the provider, or it went away). */
+export function isRetryableNetworkError(err: unknown): boolean {
+  if (err instanceof undiciErrors.ConnectTimeoutError || err instanceof undiciErrors.SocketError) return true;
+  if (err instanceof undiciErrors.HeadersTimeoutError) return true;
+  const code = (err as { code?: string })?.code;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'UND_ERR_SOCKET'
+  );
+}
+
+/**
+ * All upstream HTTP goes through one undici Agent: keep-alive pools per origin, a connect timeout,
+ * and a headers timeout; the body may take as long as the provider streams (bounded by the
+ * provider's `timeoutMs` between chunks).
+ */
+@Injectable()
+export class UpstreamClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 120_000,
+    connections: 256,
+    pipelining: 1,
+    connect: { timeout: 10_000 },
+  });
+
+  async send(call: UpstreamCall): Promise<UpstreamReply> {
+    const res = await request(call.url, {
+      method: 'POST',
+      headers: call.headers,
+      body: call.body,
+      dispatcher: this.agent,
+      signal: call.signal,
+      headersTimeout: call.timeoutMs,
+      bodyTimeout: call.timeoutMs,
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+}
