@@ -35,8 +35,12 @@ const row = (id: string): { tp: number; fp: number; fn: number } => {
 };
 for (const d of listDetectors()) row(d.id);
 const errors: string[] = [];
+const byCategory = new Map<string, { cases: number; tp: number; fp: number; fn: number }>();
 
 for (const c of cases) {
+  const cat = byCategory.get(c.category) ?? { cases: 0, tp: 0, fp: 0, fn: 0 };
+  byCategory.set(c.category, cat);
+  cat.cases++;
   const found = scanner.scan(c.text);
   const matched = new Set<number>();
   for (const f of found) {
@@ -46,8 +50,10 @@ for (const c of cases) {
     if (li >= 0) {
       matched.add(li);
       row(f.detectorId).tp++;
+      cat.tp++;
     } else {
       row(f.detectorId).fp++;
+      cat.fp++;
       errors.push(
         `FP ${f.detectorId} in ${c.id}: ${JSON.stringify(c.text.slice(f.start, f.end)).slice(0, 100)}`,
       );
@@ -56,6 +62,7 @@ for (const c of cases) {
   c.labels.forEach((l, i) => {
     if (matched.has(i)) return;
     row(l.detector).fn++;
+    cat.fn++;
     errors.push(`FN ${l.detector} in ${c.id}: ${JSON.stringify(c.text.slice(l.start, l.end)).slice(0, 100)}`);
   });
 }
@@ -88,7 +95,15 @@ const precision = total.tp / (total.tp + total.fp);
 const recall = total.tp / (total.tp + total.fn);
 console.log(
   markdown
-    ? `| **overall** | | ${total.tp} | ${total.fp} | ${total.fn} | **${precision.toFixed(3)}** | **${recall.toFixed(3)}** |`
+    ? `| **overall** | | ${total.tp} | ${total.fp} | ${total.fn} | **${precision.toFixed(4)}** | **${recall.toFixed(4)}** |`
     : `overall: TP ${total.tp} FP ${total.fp} FN ${total.fn}  precision ${precision.toFixed(4)}  recall ${recall.toFixed(4)}`,
 );
+console.log(markdown ? '\n| category | cases | TP | FP | FN |\n|---|---|---|---|---|' : '\nby category:');
+for (const [name, c] of byCategory) {
+  console.log(
+    markdown
+      ? `| ${name} | ${c.cases} | ${c.tp} | ${c.fp} | ${c.fn} |`
+      : `${name.padEnd(18)} cases ${String(c.cases).padStart(5)}  TP ${c.tp}  FP ${c.fp}  FN ${c.fn}`,
+  );
+}
 if (showErrors) for (const e of errors) console.log(e);
