@@ -16,6 +16,7 @@ import { geminiCodec } from './gemini';
 import { openAiChatCodec } from './openai-chat';
 import { responsesCodec } from './responses';
 import { StreamTranslator } from './stream/stream-translator';
+import { StreamUsageTap } from './stream/usage-tap';
 
 const registry = new Map<ProtocolId, ProtocolCodec>([
   ['openai-chat', openAiChatCodec],
@@ -87,3 +88,9 @@ export const createStreamTranslator = (o: StreamTranslatorOptions): StreamTransl
   });
   return new StreamTranslator(decoder, encoder, o.onIrEvent);
 };
+
+/** A usage reader for a passthrough stream of `protocol` (see StreamUsageTap). */
+export const createUsageTap = (
+  protocol: ProtocolId,
+  onIrEvent?: (ev: IrStreamEvent) => void,
+): StreamUsageTap => new StreamUsageTap(getCodec(protocol).createStreamDecoder(), onIrEvent);

@@ -16,6 +16,7 @@ export * from './mapping/usage';
 export * from './mapping/reasoning';
 export * from './stream/block-sequencer';
 export * from './stream/stream-translator';
+export * from './stream/usage-tap';
 export * from './tokens/token-counter';
 export * from './openai-chat';
 export * from './anthropic';

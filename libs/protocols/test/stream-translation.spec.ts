@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import {
   ToolNameMap,
   createStreamTranslator,
+  createUsageTap,
+  emptyUsage,
+  totalInputTokens,
   translateRequest,
   type IrStreamEvent,
   type ProtocolId,
@@ -818,5 +821,23 @@ describe('stateless replay of a Gemini call signature through a Chat client', ()
     const upstreamId = o.messages[1]?.tool_calls?.[0]?.id ?? '';
     assert.ok(upstreamId.length <= 40 && !upstreamId.includes('sluice1'));
     assert.equal(o.messages[2]?.tool_call_id, upstreamId);
+  });
+});
+
+describe('usage tap for passthrough streams', () => {
+  it('reads the final usage and stop reason of each protocol without changing the bytes', () => {
+    const cases: [ProtocolId, string, number, string][] = [
+      ['anthropic', anthropicUpstream, 2060, 'tool_use'],
+      ['openai-chat', openAiUpstream, 120, 'tool_use'],
+      ['gemini', geminiUpstream, 40, 'tool_use'],
+    ];
+    for (const [protocol, upstream, input, stop] of cases) {
+      const tap = createUsageTap(protocol);
+      for (const piece of splitAt(upstream, 5)) tap.push(piece);
+      tap.end();
+      assert.equal(totalInputTokens(tap.usage ?? emptyUsage()), input, protocol);
+      assert.equal(tap.stopReason?.kind, stop, protocol);
+      assert.ok(tap.usage?.raw, protocol);
+    }
   });
 });
