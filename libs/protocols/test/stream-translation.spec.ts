@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  OpenAiUsageChunkFilter,
   ToolNameMap,
   createStreamTranslator,
   createUsageTap,
@@ -838,6 +839,24 @@ describe('usage tap for passthrough streams', () => {
       assert.equal(totalInputTokens(tap.usage ?? emptyUsage()), input, protocol);
       assert.equal(tap.stopReason?.kind, stop, protocol);
       assert.ok(tap.usage?.raw, protocol);
+    }
+  });
+});
+
+describe('OpenAI passthrough without the usage chunk the client did not ask for', () => {
+  it('drops only the choices: [] usage frame, other frames byte for byte, any chunking', () => {
+    const usageFrameStart = openAiUpstream.indexOf(
+      'data: {"id":"chatcmpl-9","object":"chat.completion.chunk","created":1730000000,"model":"gpt-5.5","choices":[],',
+    );
+    const usageFrameEnd = openAiUpstream.indexOf('\n\n', usageFrameStart) + 2;
+    const expected = openAiUpstream.slice(0, usageFrameStart) + openAiUpstream.slice(usageFrameEnd);
+    for (const seed of [0, 3, 9]) {
+      const f = new OpenAiUsageChunkFilter();
+      let got = '';
+      for (const piece of seed === 0 ? [openAiUpstream] : splitAt(openAiUpstream, seed))
+        got += f.push(new TextEncoder().encode(piece));
+      got += f.end();
+      assert.equal(got, expected, `seed ${seed}`);
     }
   });
 });

@@ -17,3 +17,4 @@ export * from './chat-request.codec';
 export * from './chat-response.codec';
 export * from './chat-stream.codec';
 export * from './chat-call-id-seal';
+export * from './usage-chunk-filter';
