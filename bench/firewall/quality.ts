@@ -84,7 +84,7 @@ for (const [id, s] of [...stats].sort((a, b) => a[0].localeCompare(b[0]))) {
   );
 }
 const labels = cases.reduce((n, c) => n + c.labels.length, 0);
-console.log(`corpus: ${cases.length} cases, ${labels} labels (${file})`);
+console.log(`corpus: ${cases.length} cases, ${labels} labels (libs/firewall/corpus/corpus.jsonl)`);
 console.log(
   markdown
     ? '| detector | kind | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|---|'

@@ -3,6 +3,7 @@
 export type { DetectorAction, DetectorCheck, DetectorInfo, DetectorKind, Finding } from './types';
 export { listDetectors, detectorInfo } from './detectors/registry';
 export { Scanner, scan, type ScannerOptions } from './scanner';
+export { StreamScanner, type StreamScannerOptions } from './stream-scanner';
 export {
   redact,
   redactSegments,

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scanner, scan } from '../src';
+import { Scanner, StreamScanner, scan } from '../src';
 import { VALID, seeded } from '../corpus/generators';
 
 describe('scanner', () => {
@@ -147,5 +147,45 @@ describe('scanner', () => {
         for (const f of found) assert.ok(f.start >= 0 && f.end <= text.length && f.start < f.end);
       });
     }
+  });
+});
+
+describe('StreamScanner', () => {
+  const rng = seeded(21);
+  const parts: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    parts.push(`line ${i}: the model says `);
+    if (i % 3 === 0) parts.push(VALID['github_token']!(rng));
+    if (i % 4 === 1) parts.push(` mail ${VALID['email']!(rng)}`);
+    if (i % 5 === 2) parts.push(` card ${VALID['credit_card']!(rng)}`);
+    parts.push('.\n');
+  }
+  const answer = parts.join('');
+  const scanner = new Scanner({ fingerprintKey: 'k', cache: false });
+  const whole = scanner.scan(answer);
+
+  it('reports, across pushes and flush, exactly the findings of the whole answer', () => {
+    assert.ok(whole.length >= 20);
+    for (const chunk of [1, 7, 64, 500, answer.length]) {
+      const s = new StreamScanner(scanner, { windowChars: 50, marginChars: 300 });
+      const got: typeof whole = [];
+      for (let i = 0; i < answer.length; i += chunk) got.push(...s.push(answer.slice(i, i + chunk)));
+      const beforeFlush = got.length;
+      got.push(...s.flush());
+      got.sort((a, b) => a.start - b.start);
+      assert.deepEqual(got, whole, `chunk ${chunk}`);
+      if (chunk < answer.length) assert.ok(beforeFlush > 0, 'findings arrive before the end of the stream');
+    }
+  });
+
+  it('holds back a value that is still arriving', () => {
+    const gh = VALID['github_token']!(rng);
+    const s = new StreamScanner(scanner, { windowChars: 10, marginChars: 100 });
+    assert.deepEqual(s.push('x'.repeat(200) + ' ' + gh.slice(0, 20)), []);
+    assert.deepEqual(s.push(gh.slice(20)), []);
+    const done = s.flush();
+    assert.equal(done.length, 1);
+    assert.equal(done[0]!.detectorId, 'github_token');
+    assert.equal(done[0]!.start, 201);
   });
 });

@@ -393,10 +393,10 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
     id: 'credit_card',
     minDigits: 13,
     description:
-      'payment card: 13–19 digits compact, or grouped by spaces/dashes, issuer range and length, Luhn',
+      'payment card: 13–19 digits compact, or grouped by spaces, dashes or dots, issuer range and length, Luhn',
     check: 'checksum',
     patterns: [
-      { re: new RegExp(`[0-9]{4}([ -])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,7}${END}`) },
+      { re: new RegExp(`[0-9]{4}([ .-])[0-9]{4}\\1[0-9]{4}\\1[0-9]{1,7}${END}`) },
       { re: new RegExp(`[0-9]{4}([ -])[0-9]{6}\\1[0-9]{4,5}${END}`) },
       // Compact numbers from 13 digits: 12-digit Maestro numbers are rare and 12-digit ids are not.
       { re: new RegExp(`[0-9]{13,19}${END}`) },
@@ -407,11 +407,11 @@ export const PII_DETECTORS: readonly DetectorDef[] = [
     id: 'us_ssn',
     minDigits: 9,
     description:
-      'US social security number AAA-GG-SSSS (dashes or spaces; bare 9 digits only after "ssn"/"social security"): area 001–899 but 666, group and serial non-zero',
+      'US social security number AAA-GG-SSSS (dashes or spaces; bare 9 digits only after "ssn"/"social"): area 001–899 but 666, group and serial non-zero',
     check: 'structure',
     patterns: [
       { re: new RegExp(`[0-9]{3}([- ])[0-9]{2}\\1[0-9]{4}${END}`) },
-      { re: new RegExp(`[0-9]{9}${END}`), needsContext: /ssn|social security/ },
+      { re: new RegExp(`[0-9]{9}${END}`), needsContext: /ssn|social/ },
     ],
     validate: isValidSsn,
   }),
