@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks';
 import type { ProviderConfig } from '@sluice/config';
 import {
   createStreamTranslator,
-  decodeError,
   getCodec,
   makeError,
   ProtocolError,
@@ -23,7 +22,8 @@ import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
-import { isRetryableNetworkError, UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
+import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
+import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
 
 export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
 
@@ -38,14 +38,6 @@ export type GenerateInput = {
 };
 
 type Prepared = { body: string; tools: ToolNameMap | undefined; dropUsageChunk: boolean; stream: boolean };
-type Attempt =
-  | { kind: 'ok'; res: UpstreamReply }
-  | { kind: 'failed'; status: number; error: ProtocolError; retryable: boolean };
-
-const RETRYABLE_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504, 529]);
-const MAX_ATTEMPTS_PER_PROVIDER = 3;
-const MAX_RETRY_AFTER_MS = 10_000;
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -192,45 +184,16 @@ export class ProxyService {
       anthropicVersion: anthropicClient ? header(req, 'anthropic-version') : undefined,
       anthropicBeta: anthropicClient ? header(req, 'anthropic-beta') : undefined,
     });
-    let last: Attempt | null = null;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_PROVIDER; attempt++) {
-      let waitMs = 250 * 2 ** (attempt - 1);
-      try {
-        const res = await this.upstream.send({
-          url,
-          headers,
-          body: prepared.body,
-          timeoutMs: provider.timeoutMs,
-          signal,
-        });
-        if (res.status >= 200 && res.status < 300) return { kind: 'ok', res };
-        const text = await res.body.text().catch(() => '');
-        const error = decodeError(target, res.status, text);
-        const retryable = RETRYABLE_STATUS.has(res.status);
-        last = { kind: 'failed', status: res.status, error: new ProtocolError(error), retryable };
-        if (!retryable) return last;
-        const retryAfter = retryAfterMs(res.headers['retry-after']);
-        if (retryAfter !== null) waitMs = retryAfter;
-        if (waitMs > MAX_RETRY_AFTER_MS) return last;
-      } catch (err) {
-        if (signal.aborted) throw err;
-        if (!isRetryableNetworkError(err)) throw err;
-        this.rt.logger.warn(
-          { provider: provider.name, err: (err as Error).message },
-          'upstream connection failed',
-        );
-        last = {
-          kind: 'failed',
-          status: 502,
-          error: new ProtocolError(
-            makeError(502, `Provider '${provider.name}' could not be reached.`, 'upstream_unreachable'),
-          ),
-          retryable: true,
-        };
-      }
-      if (attempt < MAX_ATTEMPTS_PER_PROVIDER) await sleep(waitMs, signal);
-    }
-    return last!;
+    return callWithRetries({
+      upstream: this.upstream,
+      provider,
+      target,
+      url,
+      headers,
+      body: prepared.body,
+      signal,
+      logger: this.rt.logger,
+    });
   }
 
   private async relayJson(
@@ -401,28 +364,4 @@ function isUsageOnlyChunk(ev: SseEvent): boolean {
   } catch {
     return false;
   }
-}
-
-function firstHeader(headers: UpstreamReply['headers'], names: string[]): string | undefined {
-  for (const n of names) {
-    const v = headers[n];
-    if (typeof v === 'string' && v !== '') return v;
-  }
-  return undefined;
-}
-
-function retryAfterMs(value: string | string[] | undefined): number | null {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return null;
-  const seconds = Number(v);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
-
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }
