@@ -1,10 +1,17 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { describeConfig, loadGatewayConfig, type Env } from '@sluice/config';
+import { describeConfig, describeRouting, loadGatewayConfig, type Env } from '@sluice/config';
 import { createLogger, createMetricsRegistry } from '@sluice/observability';
 import { createKafkaTransport, newInstanceId, openMigratedDatabase } from '@sluice/platform';
 import { createGatewayApp } from './gateway.app';
+import { listenFamilyPorts } from './multi-port';
 
-export type GatewayServer = { app: NestFastifyApplication; url: string; stop(): Promise<void> };
+export type GatewayServer = {
+  app: NestFastifyApplication;
+  url: string;
+  /** Multi-port mode only: the per-family ports. */
+  familyUrls: Partial<Record<'admin' | 'openai' | 'anthropic' | 'gemini', string>>;
+  stop(): Promise<void>;
+};
 
 /** The gateway as its own deployment: Postgres and Kafka from DATABASE_URL and KAFKA_BROKERS. */
 export async function startGatewayServer(env: Env): Promise<GatewayServer> {
@@ -28,12 +35,23 @@ export async function startGatewayServer(env: Env): Promise<GatewayServer> {
     instanceId: newInstanceId('gateway'),
   });
   await app.listen({ port: config.port, host: config.host });
+  const familyPorts = await listenFamilyPorts(app, config);
   const url = await app.getUrl();
-  logger.info({ url, config: describeConfig(config) }, 'gateway listening');
+  logger.info(
+    {
+      url,
+      familyPorts: familyPorts.urls,
+      config: describeConfig(config),
+      routing: describeRouting(config.routing),
+    },
+    'gateway listening',
+  );
   return {
     app,
     url,
+    familyUrls: familyPorts.urls,
     stop: async () => {
+      await familyPorts.close();
       await app.close();
       await transport.close();
       await db.close();

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createGatewayApp } from '@sluice/apps/gateway';
+import { createGatewayApp, listenFamilyPorts } from '@sluice/apps/gateway';
 import { createLedgerApp } from '@sluice/apps/ledger';
 import { createMarketplaceApp } from '@sluice/apps/marketplace';
-import { describeConfig, loadStandaloneConfig, type Env } from '@sluice/config';
+import { describeConfig, describeRouting, loadStandaloneConfig, type Env } from '@sluice/config';
 import { EmbeddedPostgres } from '@sluice/database';
 import { InProcessTransport, type EventTransport } from '@sluice/events';
 import { loadOrCreateMasterKey } from '@sluice/identity';
@@ -15,6 +15,8 @@ export type Standalone = {
   ledger: NestFastifyApplication;
   marketplace: NestFastifyApplication;
   urls: { gateway: string; ledger: string; marketplace: string };
+  /** Multi-port mode only: the per-family gateway ports. */
+  familyUrls: Partial<Record<'admin' | 'openai' | 'anthropic' | 'gemini', string>>;
   masterKey: string;
   stop(): Promise<void>;
 };
@@ -71,12 +73,21 @@ export async function startStandalone(
   await ledger.listen({ port: config.ledger.port, host: config.ledger.host });
   await marketplace.listen({ port: config.marketplace.port, host: config.marketplace.host });
   await gateway.listen({ port: config.gateway.port, host: config.gateway.host });
+  const familyPorts = await listenFamilyPorts(gateway, config.gateway);
   const urls = {
     gateway: await gateway.getUrl(),
     ledger: await ledger.getUrl(),
     marketplace: await marketplace.getUrl(),
   };
-  logger.info({ urls, config: describeConfig(config.gateway) }, 'sluice standalone listening');
+  logger.info(
+    {
+      urls,
+      familyPorts: familyPorts.urls,
+      config: describeConfig(config.gateway),
+      routing: describeRouting(config.gateway.routing),
+    },
+    'sluice standalone listening',
+  );
   out(
     `Sluice is running: gateway ${urls.gateway}  ledger ${urls.ledger}/graphql  marketplace ${urls.marketplace}/graphql`,
   );
@@ -87,11 +98,13 @@ export async function startStandalone(
     ledger,
     marketplace,
     urls,
+    familyUrls: familyPorts.urls,
     masterKey: master.key,
     stop: async () => {
       if (stopped) return;
       stopped = true;
       // Gateway first: it drains its usage events into the ledger, which must still be consuming.
+      await familyPorts.close();
       await gateway.close();
       await ledger.close();
       await marketplace.close();

@@ -20,6 +20,7 @@ import { GatewayError } from '../common/gateway-error';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
+import { duplicateToolCalls, guardMessage } from './duplicate-tool-guard';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
 import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
@@ -81,6 +82,7 @@ export class ProxyService {
       const field = client === 'gemini' ? 'contents' : 'messages';
       throw new GatewayError(400, 'invalid_request', `'${field}' must contain at least one message.`, field);
     }
+    const reencode = this.applyDuplicateGuard(ir, req);
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -97,9 +99,11 @@ export class ProxyService {
       const target = protocolOfProvider(provider.family)!;
       const passthrough = target === client;
       this.checkWorkMode(passthrough, client, provider);
-      const prepared = passthrough
-        ? this.passthroughBody(client, body, route, ir.stream)
-        : this.translatedBody(ir, client, target, route);
+      // A request the guard changed is re-encoded from the IR, even to its own protocol.
+      const prepared =
+        passthrough && !reencode
+          ? this.passthroughBody(client, body, route, ir.stream)
+          : this.translatedBody(ir, client, target, route);
       const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
       if (attempt.kind === 'ok') {
         ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
@@ -113,6 +117,29 @@ export class ProxyService {
       if (!attempt.retryable) break;
     }
     throw failure ?? new GatewayError(502, 'internal_error', 'No provider could serve the request.');
+  }
+
+  /**
+   * The duplicate tool-call guard, on the decoded request so it works on every path. A warning is
+   * added as a system instruction (the request is then re-encoded even on passthrough); at the
+   * reject threshold the request is refused. Returns whether the request was changed.
+   */
+  private applyDuplicateGuard(ir: IrRequest, req: FastifyRequest): boolean {
+    const verdict = duplicateToolCalls(ir, this.rt.config.duplicateToolGuard);
+    if (verdict.action === 'none') return false;
+    this.rt.logger.warn(
+      { requestId: req.id, action: verdict.action, repeats: verdict.repeats, tool: verdict.tool },
+      'repeated tool call',
+    );
+    if (verdict.action === 'reject') {
+      throw new GatewayError(
+        400,
+        'invalid_request',
+        `Infinite loop detected: the tool call ${verdict.tool ?? ''} was repeated with the same arguments ${verdict.repeats} times in a row. Change the approach before calling it again.`,
+      );
+    }
+    ir.system.push({ role: 'system', text: guardMessage(verdict) });
+    return true;
   }
 
   private checkWorkMode(passthrough: boolean, client: ClientProtocol, provider: ProviderConfig): void {
