@@ -296,3 +296,54 @@ describe('a recorded Claude Code request on every upstream', () => {
     });
   }
 });
+
+describe('upstream errors reach every client in its own shape', () => {
+  for (const up of ['openai-chat', 'anthropic', 'gemini'] as const) {
+    it(`${up}: a 429 before the stream and an overload in the middle of it`, async () => {
+      upstream = up;
+      const oa = new OpenAI({ apiKey: 'k', baseURL: `${base}/v1`, maxRetries: 0 });
+      const an = new Anthropic({ apiKey: 'k', baseURL: base, maxRetries: 0 });
+      const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: base, apiVersion: 'v1beta' } });
+      const messages = [{ role: 'user' as const, content: 'hi' }];
+
+      mock.enqueue({ error: { status: 429, message: 'slow down' } });
+      await assert.rejects(oa.chat.completions.create({ model: 'gpt-5.5', messages }), (e: unknown) => {
+        assert.ok(e instanceof OpenAI.APIError);
+        assert.equal(e.status, 429);
+        return true;
+      });
+      mock.enqueue({ error: { status: 429, message: 'slow down' } });
+      await assert.rejects(
+        an.messages.create({ model: 'claude-x', max_tokens: 10, messages }),
+        (e: unknown) => {
+          assert.ok(e instanceof Anthropic.APIError);
+          assert.equal(e.status, 429);
+          assert.equal((e.error as { error?: { type?: string } }).error?.type, 'rate_limit_error');
+          return true;
+        },
+      );
+      mock.enqueue({ error: { status: 429, message: 'slow down' } });
+      await assert.rejects(
+        ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }),
+        /429|RESOURCE_EXHAUSTED/,
+      );
+
+      mock.enqueue({
+        text: 'one two three four five six',
+        error: { status: 529, message: 'Overloaded', midStream: true },
+      });
+      await assert.rejects(
+        oa.chat.completions.stream({ model: 'gpt-5.5', messages }).finalChatCompletion(),
+        /Overloaded|overloaded/,
+      );
+      mock.enqueue({
+        text: 'one two three four five six',
+        error: { status: 529, message: 'Overloaded', midStream: true },
+      });
+      await assert.rejects(
+        an.messages.stream({ model: 'claude-x', max_tokens: 10, messages }).finalMessage(),
+        /Overloaded|overloaded/,
+      );
+    });
+  }
+});
