@@ -82,6 +82,15 @@ function isIsoDate(text: string, i: number): boolean {
   );
 }
 
+/** At least `n` characters of [A-Za-z0-9] from `i`. */
+function alnumRunAtLeast(text: string, i: number, n: number): boolean {
+  for (let j = i; j < i + n; j++) {
+    const c = text.charCodeAt(j);
+    if (!(c < 128 && (CLASS[c] ?? 0) & ALNUM)) return false;
+  }
+  return true;
+}
+
 const DEFAULT_MAX_ENTRIES = 4096;
 const DEFAULT_MIN_SEGMENT = 256;
 
@@ -97,8 +106,9 @@ export class Scanner {
   /** Literal anchors by their first character (always punctuation). */
   private readonly literals: ({ literal: string; defs: DetectorDef[] }[] | undefined)[] = [];
   private readonly digitDefs: DetectorDef[] = [];
-  /** Digit-led detectors whose values may have fewer than 7 digits (IPv4, Base58 Bitcoin). */
-  private readonly fewDigitDefs: DetectorDef[] = [];
+  /** Digit-led detectors whose values may have fewer than 7 digits: dotted quads, Base58 addresses. */
+  private readonly dottedDefs: DetectorDef[] = [];
+  private readonly base58Defs: DetectorDef[] = [];
   private readonly upperDefs: DetectorDef[] = [];
   private readonly hexDefs: DetectorDef[] = [];
   private readonly assignmentDefs: DetectorDef[] = [];
@@ -141,7 +151,8 @@ export class Scanner {
           }
           case 'digit':
             this.digitDefs.push(def);
-            if (t.fewDigits) this.fewDigitDefs.push(def);
+            if (t.fewDigits === 'dotted') this.dottedDefs.push(def);
+            if (t.fewDigits === 'base58') this.base58Defs.push(def);
             break;
           case 'upper':
             this.upperDefs.push(def);
@@ -342,8 +353,11 @@ export class Scanner {
       if (digits >= 7) {
         const end = this.runDefs(this.digitDefs, text, i, out, digits);
         if (end > 0) return end;
-      } else if (c === 49 || c === 51 || this.dotAfterDigits(text, i)) {
-        const end = this.runDefs(this.fewDigitDefs, text, i, out);
+      } else if (this.dotAfterDigits(text, i)) {
+        const end = this.runDefs(this.dottedDefs, text, i, out);
+        if (end > 0) return end;
+      } else if ((c === 49 || c === 51) && alnumRunAtLeast(text, i, 26)) {
+        const end = this.runDefs(this.base58Defs, text, i, out);
         if (end > 0) return end;
       }
     } else if (cl & UPPER) {

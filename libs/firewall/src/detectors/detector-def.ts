@@ -15,7 +15,14 @@ import type { DetectorAction, DetectorCheck, DetectorInfo, DetectorKind, Match }
 export type Trigger =
   | { readonly type: 'prefix'; readonly prefixes: readonly string[] }
   | { readonly type: 'literal'; readonly literal: string }
-  | { readonly type: 'digit'; readonly fewDigits?: boolean }
+  | {
+      readonly type: 'digit';
+      /**
+       * Also reached by number runs of fewer than 7 digits: `dotted` (a dot within the first four
+       * characters, IPv4) or `base58` (`1`/`3` followed by 25+ alphanumerics, Bitcoin).
+       */
+      readonly fewDigits?: 'dotted' | 'base58';
+    }
   | { readonly type: 'upper' }
   | { readonly type: 'hex' }
   | { readonly type: 'assignment' }

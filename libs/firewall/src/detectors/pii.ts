@@ -186,7 +186,7 @@ const ipv4: DetectorDef = (() => {
       check: 'structure',
     }),
     tier: 1,
-    triggers: [{ type: 'digit', fewDigits: true }],
+    triggers: [{ type: 'digit', fewDigits: 'dotted' }],
     find(text, pos, ctx) {
       const prev = text.charCodeAt(pos - 1);
       if (prev === 46 || (prev >= 48 && prev <= 57)) return null;
@@ -273,7 +273,7 @@ const bitcoin: DetectorDef = (() => {
     }),
     tier: 0,
     triggers: [
-      { type: 'digit', fewDigits: true },
+      { type: 'digit', fewDigits: 'base58' },
       { type: 'prefix', prefixes: ['bc1', 'tb1', 'BC1', 'TB1'] },
     ],
     find(text, pos) {
