@@ -258,7 +258,21 @@ describe('Claude Code requests', () => {
     // The last assistant turn calls a tool but has no thinking block to replay: thinking must be off.
     assert.equal(a.thinking, undefined);
     assert.ok(r.dropped.some((d) => d.startsWith('thinking')));
-    assert.deepEqual(a.context_management, { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] });
+    // Its clear_thinking edit would be a 400 without thinking: dropped with it.
+    assert.equal(a.context_management, undefined);
+    assert.ok(r.dropped.includes('context_management.edits (clear_thinking, thinking off)'));
+    // The first turn (no tool loop yet) keeps adaptive thinking, effort and the edit.
+    const first = translateRequest(
+      { ...body, messages: (body.messages as unknown[]).slice(0, 1) },
+      'anthropic',
+      'anthropic',
+      {
+        encode: { model: 'claude-sonnet-5-5' },
+      },
+    ).body;
+    assert.deepEqual(first.thinking, { type: 'adaptive', display: 'omitted' });
+    assert.deepEqual(first.output_config, { effort: 'medium' });
+    assert.deepEqual(first.context_management, { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] });
     assert.equal(a.max_tokens, 128000);
     assert.equal(a.system.length, 3);
     assert.equal(a.messages[0].content.at(-1).text.startsWith('<system>'), true);

@@ -618,6 +618,15 @@ export const encodeAnthropicRequest = (ir: IrRequest, opts: EncodeRequestOptions
 
   // Same-protocol fields the IR does not model (context_management, container, service_tier …).
   for (const [k, v] of Object.entries(ir.extras.native.anthropic ?? {})) if (!(k in body)) body[k] = v;
+  if (!thinkingOn && isObj(body.context_management)) {
+    // Thinking-clearing edits need thinking on; with it turned off here they would make the request a 400.
+    const cm = body.context_management;
+    const edits = arr(cm.edits).filter((e) => !(isObj(e) && String(e.type).startsWith('clear_thinking')));
+    if (edits.length !== arr(cm.edits).length)
+      dropped.push('context_management.edits (clear_thinking, thinking off)');
+    if (edits.length === 0 && Object.keys(cm).length === 1) delete body.context_management;
+    else body.context_management = { ...cm, edits };
+  }
   for (const [p, fields] of Object.entries(ir.extras.native)) {
     if (p !== 'anthropic') for (const k of Object.keys(fields ?? {})) dropped.push(k);
   }
