@@ -204,6 +204,37 @@ describe('gateway routing and reliability', { timeout: 240_000 }, () => {
     assert.ok(req!.writes.length < 8, `the provider stopped early (${req!.writes.length} frames)`);
   });
 
+  it('opens the circuit of a provider that keeps failing: the route falls back without calling it', async () => {
+    const flaky = await MockUpstream.start();
+    flaky.respondWith(() => ({ error: { status: 503 } }));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-yaml-'));
+      writeFileSync(
+        join(dir, 'sluice.yaml'),
+        [
+          'providers:',
+          `  - { name: flaky, type: openai, base_url: "${flaky.url}/v1" }`,
+          'routes:',
+          '  - { model: "gpt-*", provider: flaky, fallback: [openai] }',
+        ].join('\n'),
+      );
+      const gw = await gateway({ SLUICE_CONFIG: join(dir, 'sluice.yaml') });
+      for (let i = 0; i < 7; i++) {
+        mock.enqueue({ text: `answer ${i}` });
+        const r = await post(`${gw.url}/v1/chat/completions`, chat('gpt-x'));
+        assert.equal(r.status, 200, 'the fallback answered');
+        assert.equal(
+          (r.json['choices'] as Array<{ message: { content: string } }>)[0]?.message.content,
+          `answer ${i}`,
+        );
+      }
+      // Five calls with three attempts each open the breaker; the next two skip the provider.
+      assert.equal(flaky.requests.length, 15);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('multi-port mode serves each family on its own port, /health on all', async () => {
     const gw = await gateway({
       SLUICE_MULTI_PORT: 'true',

@@ -31,6 +31,38 @@ const MAX_RETRY_AFTER_MS = 10_000;
  */
 export async function callWithRetries(call: RetryCall): Promise<Attempt> {
   const { provider, signal } = call;
+  const breaker = call.upstream.breaker;
+  if (!breaker.allow(provider.name)) {
+    return {
+      kind: 'failed',
+      status: 503,
+      error: new ProtocolError(
+        makeError(
+          503,
+          `Provider '${provider.name}' is failing; its circuit breaker is open.`,
+          'circuit_open',
+        ),
+      ),
+      retryable: true,
+    };
+  }
+  let outcome: Attempt;
+  try {
+    outcome = await attempts(call);
+  } catch (err) {
+    // The client went away: nothing learnt about the provider. Anything else counts against it.
+    if (signal.aborted) breaker.release(provider.name);
+    else breaker.failure(provider.name);
+    throw err;
+  }
+  // A client error says nothing about the provider's health; a retryable failure does.
+  if (outcome.kind === 'failed' && outcome.retryable) breaker.failure(provider.name);
+  else breaker.success(provider.name);
+  return outcome;
+}
+
+async function attempts(call: RetryCall): Promise<Attempt> {
+  const { provider, signal } = call;
   let last: Attempt | null = null;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_PROVIDER; attempt++) {
     let waitMs = 250 * 2 ** (attempt - 1);

@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { CircuitBreaker } from './circuit-breaker';
 
 export type UpstreamCall = {
   url: string;
@@ -37,6 +38,9 @@ export function isRetryableNetworkError(err: unknown): boolean {
  */
 @Injectable()
 export class UpstreamClient implements OnApplicationShutdown {
+  /** Shared by every caller, so all paths see a provider's health alike. */
+  readonly breaker = new CircuitBreaker();
+
   private readonly agent = new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
