@@ -15,6 +15,9 @@ import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { GeminiController } from './gemini/gemini.controller';
 import { CountTokensService } from './proxy/count-tokens.service';
 import { ProxyService } from './proxy/proxy.service';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesStore } from './responses/responses-store.service';
+import { ResponsesService } from './responses/responses.service';
 import { UpstreamClient } from './upstream/upstream-client';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from './gateway.runtime';
 import { HealthController } from './health/health.controller';
@@ -35,6 +38,7 @@ export class GatewayModule {
         AnthropicController,
         GeminiController,
         EmbeddingsController,
+        ResponsesController,
         AdminController,
       ],
       providers: [
@@ -53,6 +57,8 @@ export class GatewayModule {
         UpstreamClient,
         ProxyService,
         CountTokensService,
+        ResponsesStore,
+        ResponsesService,
       ],
     };
   }

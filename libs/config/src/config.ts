@@ -42,16 +42,6 @@ const gatewaySchema = z.object({
   SLUICE_USAGE_BUFFER_LIMIT: positiveInt(200_000),
   SLUICE_KEY_CACHE_TTL_MS: positiveInt(30_000),
   SLUICE_SHUTDOWN_DRAIN_MS: positiveInt(10_000),
-  SLUICE_DUPLICATE_TOOL_GUARD: z
-    .string()
-    .regex(/^(off|\d+\/\d+\/\d+)$/, 'must be "off" or warn/insist/reject thresholds like 3/4/5')
-    .optional(),
-  TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
-  SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
-  SLUICE_ADMIN_PORT: port(8079),
-  SLUICE_OPENAI_PORT: port(8082),
-  SLUICE_ANTHROPIC_PORT: port(8083),
-  SLUICE_GEMINI_PORT: port(8084),
 });
 
 const ledgerSchema = z.object({
@@ -94,10 +84,6 @@ export type GatewayConfig = SharedConfig & {
   usageBufferLimit: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
-  /** Multi-port mode (as in the Tokligence gateway): one port per API family besides the facade. */
-  multiPort: { admin: number; openai: number; anthropic: number; gemini: number } | null;
-  /** Repeated identical tool calls: warn, insist, reject at these run lengths (null: off). */
-  duplicateToolGuard: { warn: number; insist: number; reject: number } | null;
 };
 
 export type LedgerConfig = SharedConfig & {
@@ -171,30 +157,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
-    multiPort:
-      g.SLUICE_MULTI_PORT === 'true' || g.SLUICE_MULTI_PORT === '1'
-        ? {
-            admin: g.SLUICE_ADMIN_PORT,
-            openai: g.SLUICE_OPENAI_PORT,
-            anthropic: g.SLUICE_ANTHROPIC_PORT,
-            gemini: g.SLUICE_GEMINI_PORT,
-          }
-        : null,
-    duplicateToolGuard: guardThresholds(
-      g.SLUICE_DUPLICATE_TOOL_GUARD ?? (g.TOKLIGENCE_DUPLICATE_TOOL_DETECTION === 'true' ? '3/4/5' : 'off'),
-    ),
   };
-}
-
-function guardThresholds(value: string): GatewayConfig['duplicateToolGuard'] {
-  if (value === 'off') return null;
-  const [warn, insist, reject] = value.split('/').map(Number) as [number, number, number];
-  if (!(warn >= 2 && warn <= insist && insist <= reject)) {
-    throw new ConfigError(
-      `invalid configuration: SLUICE_DUPLICATE_TOOL_GUARD thresholds must rise from at least 2 (got ${value})`,
-    );
-  }
-  return { warn, insist, reject };
 }
 
 export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): LedgerConfig {

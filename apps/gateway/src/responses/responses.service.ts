@@ -1,0 +1,481 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { ProviderConfig } from '@sluice/config';
+import {
+  decodeResponsesRequest,
+  encodeResponsesResponse,
+  expandPreviousResponse,
+  extractResponsesOutcome,
+  getCodec,
+  makeError,
+  outcomeFromResponse,
+  ProtocolError,
+  ResponsesStreamEncoder,
+  responsesSseEvents,
+  serializeSse,
+  SseParser,
+  toStoredTurn,
+  type IrStreamEvent,
+  type IrUsage,
+  type ProtocolId,
+  type ResponsesDecoded,
+  type ResponsesEncodeOptions,
+  type ResponsesResponse,
+  type SseEvent,
+  type ToolNameMap,
+} from '@sluice/protocols';
+import type { ServerResponse } from 'node:http';
+import { GatewayError } from '../common/gateway-error';
+import type { RequestContext } from '../common/request-context';
+import { writeSseHead } from '../common/sse';
+import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
+import { ModelRouter, type Route } from '../routing/model-router.service';
+import { callWithRetries, firstHeader } from '../upstream/call-with-retries';
+import { upstreamTarget } from '../upstream/provider-target';
+import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
+import { ResponsesStore } from './responses-store.service';
+
+type Obj = Record<string, unknown>;
+
+/** The client's request, decoded once for every translated attempt (and the loopback). */
+type Translation = {
+  decoded: ResponsesDecoded;
+  /** The body with `previous_response_id` expanded: what a stored turn records as input. */
+  expanded: Obj;
+};
+
+type Prepared = {
+  target: ProtocolId;
+  passthrough: boolean;
+  body: string;
+  stream: boolean;
+  tools: ToolNameMap | undefined;
+};
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The provider's numbers, normalised and raw, as the usage event carries them. */
+export function recordUsage(ctx: RequestContext, u: IrUsage): void {
+  ctx.usage = {
+    inputUncachedTokens: u.inputUncachedTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+  };
+  ctx.rawUsage = isObject(u.raw) ? u.raw : null;
+}
+
+/**
+ * `POST /v1/responses` on any provider. OpenAI providers get the body as it came (model renamed to
+ * the routed name) and their events are piped as they arrive, usage read on the side; a
+ * `previous_response_id` is then the provider's business. Anthropic, Gemini and OpenAI-compatible
+ * providers listed in `SLUICE_RESPONSES_VIA_CHAT` get the request translated from the full input
+ * (a `previous_response_id` is expanded from the gateway's store), and their answer turned into the
+ * Responses object or event sequence; that answer is stored for the team unless `store: false`.
+ */
+@Injectable()
+export class ResponsesService {
+  constructor(
+    @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
+    private readonly router: ModelRouter,
+    private readonly upstream: UpstreamClient,
+    private readonly store: ResponsesStore,
+  ) {}
+
+  async create(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
+    const ctx = req.sluice;
+    if (!isObject(body))
+      throw new GatewayError(400, 'invalid_request', 'Request body must be a JSON object.');
+    const model = body['model'];
+    if (typeof model !== 'string' || model.trim() === '')
+      throw new GatewayError(400, 'invalid_request', "Missing required parameter: 'model'.", 'model');
+    ctx.modelRequested = model;
+    const route = this.router.resolve(model);
+    ctx.modelServed = route.served;
+    ctx.stream = body['stream'] === true;
+
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+
+    let translation: Translation | null = null;
+    let failure: ProtocolError | null = null;
+    for (const provider of route.chain) {
+      ctx.provider = provider.name;
+      const target = this.targetOf(provider);
+      if (target === null) {
+        translation ??= await this.translate(req, body);
+        await this.serveLoopback(translation, body, route, req, reply);
+        return;
+      }
+      // A passthrough sends the body as it came; translation decodes once for the whole chain.
+      if (target !== 'openai-responses') translation ??= await this.translate(req, body);
+      const passthrough = target === 'openai-responses';
+      this.checkWorkMode(passthrough, provider);
+      const prepared = passthrough
+        ? this.passthroughBody(body, route)
+        : this.translatedBody(translation!, target, route);
+      const { url, headers } = upstreamTarget(provider, {
+        model: route.served,
+        stream: prepared.stream,
+        operation: passthrough ? 'responses' : 'generate',
+      });
+      const attempt = await callWithRetries({
+        upstream: this.upstream,
+        provider,
+        target,
+        url,
+        headers,
+        body: prepared.body,
+        signal: abort.signal,
+        logger: this.rt.logger,
+      });
+      if (attempt.kind === 'ok') {
+        ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
+        if (passthrough) {
+          if (prepared.stream) await this.pipeStream(attempt.res, req, reply);
+          else await this.pipeJson(attempt.res, req, reply);
+        } else {
+          const opts = this.encodeOptions(translation!, body, route, provider);
+          if (prepared.stream)
+            await this.translateStream(attempt.res, prepared, opts, translation!, route, req, reply);
+          else await this.translateJson(attempt.res, prepared, opts, translation!, route, req, reply);
+        }
+        return;
+      }
+      failure = attempt.error;
+      // A client error from the provider (bad request, auth) would fail on the next one too.
+      if (!attempt.retryable) break;
+    }
+    throw failure ?? new GatewayError(502, 'internal_error', 'No provider could serve the request.');
+  }
+
+  /** GET /v1/responses/{id}: a response this gateway stored for the caller's team. */
+  async retrieve(req: FastifyRequest, id: string): Promise<ResponsesResponse> {
+    const stored = await this.store.get(this.teamOf(req), id);
+    if (!stored) throw notFound(id);
+    return stored.response;
+  }
+
+  async remove(req: FastifyRequest, id: string): Promise<{ id: string; object: string; deleted: true }> {
+    if (!(await this.store.delete(this.teamOf(req), id))) throw notFound(id);
+    return { id, object: 'response.deleted', deleted: true };
+  }
+
+  // ---------------------------------------------------------------- preparation
+
+  /** Which protocol a provider is spoken to in (null: the loopback model). */
+  private targetOf(provider: ProviderConfig): ProtocolId | null {
+    switch (provider.family) {
+      case 'openai':
+        return this.rt.config.responsesViaChat.includes(provider.name) ? 'openai-chat' : 'openai-responses';
+      case 'anthropic':
+        return 'anthropic';
+      case 'gemini':
+        return 'gemini';
+      case 'loopback':
+        return null;
+    }
+  }
+
+  private teamOf(req: FastifyRequest): string {
+    const principal = req.sluice.principal;
+    if (!principal) throw new GatewayError(401, 'missing_api_key', 'Missing API key.');
+    return principal.teamId;
+  }
+
+  private async translate(req: FastifyRequest, body: Obj): Promise<Translation> {
+    const prev = body['previous_response_id'];
+    const turn =
+      typeof prev === 'string' && prev !== '' ? await this.store.turn(this.teamOf(req), prev) : undefined;
+    const expanded = expandPreviousResponse(body, turn);
+    const decoded = decodeResponsesRequest(expanded);
+    if (decoded.ir.messages.length === 0)
+      throw new GatewayError(400, 'invalid_request', "'input' must contain at least one message.", 'input');
+    return { decoded, expanded };
+  }
+
+  private checkWorkMode(passthrough: boolean, provider: ProviderConfig): void {
+    const mode = this.rt.config.routing.workMode;
+    if (mode === 'passthrough' && !passthrough)
+      throw new GatewayError(
+        400,
+        'invalid_request',
+        `Work mode is passthrough: a Responses request cannot go to provider '${provider.name}' (${provider.family}) without translation.`,
+      );
+    if (mode === 'translation' && passthrough)
+      throw new GatewayError(
+        400,
+        'invalid_request',
+        `Work mode is translation: a Responses request to provider '${provider.name}' would be pure passthrough.`,
+      );
+  }
+
+  private passthroughBody(body: Obj, route: Route): Prepared {
+    return {
+      target: 'openai-responses',
+      passthrough: true,
+      body: JSON.stringify({ ...body, model: route.served }),
+      stream: body['stream'] === true,
+      tools: undefined,
+    };
+  }
+
+  private translatedBody(t: Translation, target: ProtocolId, route: Route): Prepared {
+    const encoded = getCodec(target).encodeRequest(t.decoded.ir, { model: route.served });
+    if (encoded.dropped.length > 0)
+      this.rt.logger.debug(
+        { from: 'openai-responses', to: target, dropped: encoded.dropped },
+        'fields dropped in translation',
+      );
+    return {
+      target,
+      passthrough: false,
+      body: JSON.stringify(encoded.body),
+      stream: encoded.stream,
+      tools: encoded.tools,
+    };
+  }
+
+  private encodeOptions(
+    t: Translation,
+    body: Obj,
+    route: Route,
+    provider: ProviderConfig | null,
+  ): ResponsesEncodeOptions {
+    return {
+      model: route.requested,
+      request: t.decoded.ir,
+      toolNames: t.decoded.toolNames,
+      requestBody: body,
+      ...(provider && provider.family !== 'loopback'
+        ? { upstream: { provider: provider.family, model: route.served } }
+        : {}),
+    };
+  }
+
+  // ---------------------------------------------------------------- passthrough
+
+  private async pipeJson(res: UpstreamReply, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ProtocolError(
+        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
+      );
+    }
+    const outcome = outcomeFromResponse(parsed);
+    if (outcome?.usage) recordUsage(req.sluice, outcome.usage);
+    if (outcome?.status === 'failed') req.sluice.errorCode = failedCode(parsed);
+    await reply.status(200).header('content-type', 'application/json').send(text);
+  }
+
+  private async pipeStream(res: UpstreamReply, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const out = this.startSse(req, reply);
+    const parser = new SseParser();
+    const observe = (events: SseEvent[]): void => {
+      for (const ev of events) this.observePassthrough(req.sluice, ev);
+    };
+    try {
+      for await (const chunk of res.body) {
+        // Bytes go out as they arrive; the parser reads usage on the way.
+        observe(parser.push(chunk as Buffer));
+        await write(out, (chunk as Buffer).toString('utf8'));
+      }
+      observe(parser.end());
+    } catch (err) {
+      this.streamBroke(req, out, err);
+    } finally {
+      if (!out.destroyed) out.end();
+    }
+  }
+
+  private observePassthrough(ctx: RequestContext, ev: SseEvent): void {
+    const outcome = extractResponsesOutcome(ev);
+    if (outcome) {
+      if (outcome.usage) recordUsage(ctx, outcome.usage);
+      if (outcome.status === 'failed' && ctx.errorCode === null) ctx.errorCode = 'response_failed';
+      return;
+    }
+    if (ev.event === 'error' || ev.data.startsWith('{"type":"error"')) {
+      try {
+        const data = JSON.parse(ev.data) as { code?: unknown };
+        ctx.errorCode = typeof data.code === 'string' ? data.code : 'upstream_error';
+      } catch {
+        ctx.errorCode = 'upstream_error';
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- translation
+
+  private async translateJson(
+    res: UpstreamReply,
+    prepared: Prepared,
+    opts: ResponsesEncodeOptions,
+    t: Translation,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ProtocolError(
+        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
+      );
+    }
+    const ir = getCodec(prepared.target).decodeResponse(parsed, {
+      ...(prepared.tools ? { tools: prepared.tools } : {}),
+      model: route.served,
+    });
+    recordUsage(req.sluice, ir.usage);
+    const response = encodeResponsesResponse(ir, opts);
+    if (response.status === 'failed') req.sluice.errorCode = response.error?.code ?? 'response_failed';
+    await this.keep(req, t, response);
+    await reply.status(200).send(response);
+  }
+
+  private async translateStream(
+    res: UpstreamReply,
+    prepared: Prepared,
+    opts: ResponsesEncodeOptions,
+    t: Translation,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const out = this.startSse(req, reply);
+    const parser = new SseParser();
+    const decoder = getCodec(prepared.target).createStreamDecoder({
+      ...(prepared.tools ? { tools: prepared.tools } : {}),
+      model: route.served,
+    });
+    const encoder = new ResponsesStreamEncoder(opts);
+    const writer = encoder.writer;
+    let kept = false;
+    const emit = async (irEvents: IrStreamEvent[], closing: boolean): Promise<void> => {
+      const frames: SseEvent[] = [];
+      for (const ev of irEvents) {
+        this.observeIr(req.sluice, ev);
+        frames.push(...encoder.push(ev));
+      }
+      if (closing) frames.push(...encoder.end());
+      // The terminal event goes out only once the turn is stored: a client may continue from it at once.
+      if (writer.done && !kept) {
+        kept = true;
+        await this.keep(req, t, writer.snapshot());
+      }
+      await write(out, serializeSse(frames));
+    };
+    try {
+      await write(out, serializeSse(responsesSseEvents(writer.begin())));
+      for await (const chunk of res.body) {
+        for (const ev of parser.push(chunk as Buffer)) await emit(decoder.push(ev), false);
+        if (out.destroyed) return;
+      }
+      for (const ev of parser.end()) await emit(decoder.push(ev), false);
+      await emit(decoder.end(), true);
+    } catch (err) {
+      this.streamBroke(req, out, err);
+      // The client still gets a terminal event when it is listening.
+      if (!writer.done && !out.destroyed) await emit([], true).catch(() => undefined);
+    } finally {
+      if (!out.destroyed) out.end();
+    }
+  }
+
+  private observeIr(ctx: RequestContext, ev: IrStreamEvent): void {
+    if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage) recordUsage(ctx, ev.usage);
+    if (ev.type === 'error') ctx.errorCode = ev.error.code ?? ev.error.kind;
+  }
+
+  /** Stores a translated answer for `previous_response_id` and GET, unless the client said `store: false`. */
+  private async keep(req: FastifyRequest, t: Translation, response: ResponsesResponse): Promise<void> {
+    if (!t.decoded.store || response.id === '') return;
+    const turn = toStoredTurn(t.expanded, response);
+    try {
+      await this.store.save(this.teamOf(req), { input: turn.input, response });
+    } catch (err) {
+      // The answer itself is good: the client gets it; only continuing from it will fail.
+      this.rt.logger.error({ requestId: req.id, err: (err as Error).message }, 'storing a response failed');
+    }
+  }
+
+  // ---------------------------------------------------------------- loopback
+
+  private async serveLoopback(
+    t: Translation,
+    body: Obj,
+    route: Route,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const res = loopbackResponse(t.decoded.ir, req.id, Date.now());
+    req.sluice.providerRequestId = res.id;
+    recordUsage(req.sluice, res.usage);
+    const opts = this.encodeOptions(t, body, route, null);
+    if (!t.decoded.ir.stream) {
+      const response = encodeResponsesResponse(res, opts);
+      await this.keep(req, t, response);
+      await reply.status(200).send(response);
+      return;
+    }
+    const out = this.startSse(req, reply);
+    const encoder = new ResponsesStreamEncoder(opts);
+    let kept = false;
+    for (const ev of loopbackStream(res)) {
+      const frames = encoder.push(ev);
+      if (encoder.writer.done && !kept) {
+        kept = true;
+        await this.keep(req, t, encoder.writer.snapshot());
+      }
+      await write(out, serializeSse(frames));
+      if (out.destroyed) return;
+    }
+    out.end(serializeSse(encoder.end()));
+  }
+
+  // ---------------------------------------------------------------- SSE
+
+  private startSse(req: FastifyRequest, reply: FastifyReply): ServerResponse {
+    reply.hijack();
+    const out = reply.raw;
+    writeSseHead(out);
+    req.sluice.firstByteAt = performance.now();
+    return out;
+  }
+
+  private streamBroke(req: FastifyRequest, out: ServerResponse, err: unknown): void {
+    if (out.destroyed) return;
+    req.sluice.errorCode = 'upstream_stream_error';
+    this.rt.logger.warn(
+      { requestId: req.id, err: (err as Error).message },
+      'upstream stream ended abnormally',
+    );
+  }
+}
+
+async function write(out: ServerResponse, s: string): Promise<void> {
+  if (s === '' || out.destroyed) return;
+  if (!out.write(s)) await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
+}
+
+function failedCode(response: unknown): string {
+  const err = isObject(response) && isObject(response['error']) ? response['error'] : null;
+  return err && typeof err['code'] === 'string' ? err['code'] : 'response_failed';
+}
+
+function notFound(id: string): GatewayError {
+  return new GatewayError(404, 'not_found', `Response with id '${id}' not found.`, 'response_id');
+}
