@@ -37,11 +37,23 @@ const gatewaySchema = z.object({
   SLUICE_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
   SLUICE_RESPONSES_TTL_HOURS: positiveInt(720),
   SLUICE_RESPONSES_VIA_CHAT: z.string().default(''),
+  SLUICE_RESPONSES_TTL_HOURS: positiveInt(720),
+  SLUICE_RESPONSES_VIA_CHAT: z.string().default(''),
   SLUICE_USAGE_FLUSH_MS: positiveInt(20),
   SLUICE_USAGE_BATCH_SIZE: positiveInt(500),
   SLUICE_USAGE_BUFFER_LIMIT: positiveInt(200_000),
   SLUICE_KEY_CACHE_TTL_MS: positiveInt(30_000),
   SLUICE_SHUTDOWN_DRAIN_MS: positiveInt(10_000),
+  SLUICE_DUPLICATE_TOOL_GUARD: z
+    .string()
+    .regex(/^(off|\d+\/\d+\/\d+)$/, 'must be "off" or warn/insist/reject thresholds like 3/4/5')
+    .optional(),
+  TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
+  SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
+  SLUICE_ADMIN_PORT: port(8079),
+  SLUICE_OPENAI_PORT: port(8082),
+  SLUICE_ANTHROPIC_PORT: port(8083),
+  SLUICE_GEMINI_PORT: port(8084),
 });
 
 const ledgerSchema = z.object({
@@ -79,11 +91,19 @@ export type GatewayConfig = SharedConfig & {
   responsesTtlHours: number;
   /** OpenAI-family providers without `/v1/responses`: Responses requests go to their Chat Completions. */
   responsesViaChat: string[];
+  /** How long translated Responses answers are kept for `previous_response_id` and GET. */
+  responsesTtlHours: number;
+  /** OpenAI-family providers without `/v1/responses`: Responses requests go to their Chat Completions. */
+  responsesViaChat: string[];
   usageFlushMs: number;
   usageBatchSize: number;
   usageBufferLimit: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
+  /** Multi-port mode (as in the Tokligence gateway): one port per API family besides the facade. */
+  multiPort: { admin: number; openai: number; anthropic: number; gemini: number } | null;
+  /** Repeated identical tool calls: warn, insist, reject at these run lengths (null: off). */
+  duplicateToolGuard: { warn: number; insist: number; reject: number } | null;
 };
 
 export type LedgerConfig = SharedConfig & {
@@ -152,12 +172,39 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     responsesViaChat: g.SLUICE_RESPONSES_VIA_CHAT.split(',')
       .map((n) => n.trim())
       .filter((n) => n !== ''),
+    responsesTtlHours: g.SLUICE_RESPONSES_TTL_HOURS,
+    responsesViaChat: g.SLUICE_RESPONSES_VIA_CHAT.split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== ''),
     usageFlushMs: g.SLUICE_USAGE_FLUSH_MS,
     usageBatchSize: g.SLUICE_USAGE_BATCH_SIZE,
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
+    multiPort:
+      g.SLUICE_MULTI_PORT === 'true' || g.SLUICE_MULTI_PORT === '1'
+        ? {
+            admin: g.SLUICE_ADMIN_PORT,
+            openai: g.SLUICE_OPENAI_PORT,
+            anthropic: g.SLUICE_ANTHROPIC_PORT,
+            gemini: g.SLUICE_GEMINI_PORT,
+          }
+        : null,
+    duplicateToolGuard: guardThresholds(
+      g.SLUICE_DUPLICATE_TOOL_GUARD ?? (g.TOKLIGENCE_DUPLICATE_TOOL_DETECTION === 'true' ? '3/4/5' : 'off'),
+    ),
   };
+}
+
+function guardThresholds(value: string): GatewayConfig['duplicateToolGuard'] {
+  if (value === 'off') return null;
+  const [warn, insist, reject] = value.split('/').map(Number) as [number, number, number];
+  if (!(warn >= 2 && warn <= insist && insist <= reject)) {
+    throw new ConfigError(
+      `invalid configuration: SLUICE_DUPLICATE_TOOL_GUARD thresholds must rise from at least 2 (got ${value})`,
+    );
+  }
+  return { warn, insist, reject };
 }
 
 export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): LedgerConfig {
