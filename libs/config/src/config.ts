@@ -37,8 +37,6 @@ const gatewaySchema = z.object({
   SLUICE_MAX_BODY_BYTES: positiveInt(32 * 1024 * 1024),
   SLUICE_RESPONSES_TTL_HOURS: positiveInt(720),
   SLUICE_RESPONSES_VIA_CHAT: z.string().default(''),
-  SLUICE_RESPONSES_TTL_HOURS: positiveInt(720),
-  SLUICE_RESPONSES_VIA_CHAT: z.string().default(''),
   SLUICE_USAGE_FLUSH_MS: positiveInt(20),
   SLUICE_USAGE_BATCH_SIZE: positiveInt(500),
   SLUICE_USAGE_BUFFER_LIMIT: positiveInt(200_000),
@@ -87,10 +85,6 @@ export type GatewayConfig = SharedConfig & {
   port: number;
   routing: RoutingConfig;
   maxBodyBytes: number;
-  /** How long translated Responses answers are kept for `previous_response_id` and GET. */
-  responsesTtlHours: number;
-  /** OpenAI-family providers without `/v1/responses`: Responses requests go to their Chat Completions. */
-  responsesViaChat: string[];
   /** How long translated Responses answers are kept for `previous_response_id` and GET. */
   responsesTtlHours: number;
   /** OpenAI-family providers without `/v1/responses`: Responses requests go to their Chat Completions. */
@@ -168,10 +162,6 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     port: g.SLUICE_GATEWAY_PORT,
     routing: loadRoutingConfig(env, cwd),
     maxBodyBytes: g.SLUICE_MAX_BODY_BYTES,
-    responsesTtlHours: g.SLUICE_RESPONSES_TTL_HOURS,
-    responsesViaChat: g.SLUICE_RESPONSES_VIA_CHAT.split(',')
-      .map((n) => n.trim())
-      .filter((n) => n !== ''),
     responsesTtlHours: g.SLUICE_RESPONSES_TTL_HOURS,
     responsesViaChat: g.SLUICE_RESPONSES_VIA_CHAT.split(',')
       .map((n) => n.trim())
