@@ -710,6 +710,26 @@ describe('mapping rules', () => {
     assert.deepEqual(wrapped.system, [{ role: 'system', text: 'Be brief.' }]);
   });
 
+  it('OpenAI-only fields go to OpenAI models only; strict compatible servers get none of them', () => {
+    const ir = base({
+      reasoning: { mode: 'enabled', effort: 'high' },
+      promptCacheKey: 'session-1',
+      verbosity: 'low',
+      metadata: { a: 'b' },
+    });
+    const gpt = openAiChatCodec.encodeRequest(ir, { model: 'gpt-5.5' });
+    assert.equal(gpt.body.reasoning_effort, 'high');
+    assert.equal(gpt.body.prompt_cache_key, 'session-1');
+    assert.equal(gpt.body.verbosity, 'low');
+    assert.equal(gpt.body.metadata, undefined, 'metadata needs store: true');
+    const llama = openAiChatCodec.encodeRequest(ir, { model: 'llama-3.3-70b-versatile' });
+    for (const k of ['reasoning_effort', 'prompt_cache_key', 'verbosity', 'metadata'])
+      assert.equal(llama.body[k], undefined, k);
+    assert.deepEqual(llama.dropped.sort(), ['metadata', 'prompt_cache_key', 'reasoning', 'verbosity']);
+    const own = openAiChatCodec.encodeRequest(ir, { model: 'qwq-32b', profile: { reasoning: true } });
+    assert.equal(own.body.reasoning_effort, 'high', 'an operator rule can declare a reasoning model');
+  });
+
   it('round trips keep the IR: decode → encode → decode', () => {
     const cases: [string, typeof anthropicCodec, string?][] = [
       ['openai-chat-tools-turn1', openAiChatCodec],

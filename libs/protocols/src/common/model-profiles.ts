@@ -27,6 +27,11 @@ export interface ModelProfile {
    * servers (vLLM, Ollama …) only know `system`, so by default they become `system`.
    */
   developerRole?: boolean;
+  /**
+   * OpenAI's own API: accepts OpenAI-only fields (`prompt_cache_key`, `verbosity`, `metadata`). Unknown models are
+   * treated as strict OpenAI-compatible servers that reject fields they do not know.
+   */
+  openAiExtensions?: boolean;
   /** The model cannot turn thinking off (Gemini 2.5 Pro rejects `thinkingBudget: 0`): "off" is not sent. */
   thinkingAlwaysOn?: boolean;
 }
@@ -78,24 +83,45 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   { pattern: 'gpt-3.5*', profile: { maxOutputTokens: 4096, reasoning: false, maxTokensField: 'max_tokens' } },
   {
     pattern: 'gpt-4o*',
-    profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' },
+    profile: {
+      openAiExtensions: true,
+      maxOutputTokens: 16384,
+      reasoning: false,
+      maxTokensField: 'max_completion_tokens',
+    },
   },
   {
     pattern: 'chatgpt-4o*',
-    profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' },
+    profile: {
+      openAiExtensions: true,
+      maxOutputTokens: 16384,
+      reasoning: false,
+      maxTokensField: 'max_completion_tokens',
+    },
   },
   {
     pattern: 'gpt-4.1*',
-    profile: { maxOutputTokens: 32768, reasoning: false, maxTokensField: 'max_completion_tokens' },
+    profile: {
+      openAiExtensions: true,
+      maxOutputTokens: 32768,
+      reasoning: false,
+      maxTokensField: 'max_completion_tokens',
+    },
   },
   { pattern: 'gpt-4*', profile: { maxOutputTokens: 8192, reasoning: false, maxTokensField: 'max_tokens' } },
   {
     pattern: 'gpt-5*-chat*',
-    profile: { maxOutputTokens: 16384, reasoning: false, maxTokensField: 'max_completion_tokens' },
+    profile: {
+      openAiExtensions: true,
+      maxOutputTokens: 16384,
+      reasoning: false,
+      maxTokensField: 'max_completion_tokens',
+    },
   },
   {
     pattern: 'gpt-5*',
     profile: {
+      openAiExtensions: true,
       maxOutputTokens: 128000,
       reasoning: true,
       sampling: false,
@@ -106,6 +132,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   {
     pattern: 'gpt-6*',
     profile: {
+      openAiExtensions: true,
       maxOutputTokens: 128000,
       reasoning: true,
       sampling: false,
@@ -116,6 +143,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   {
     pattern: 'o1*',
     profile: {
+      openAiExtensions: true,
       maxOutputTokens: 100000,
       reasoning: true,
       sampling: false,
@@ -126,6 +154,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   {
     pattern: 'o3*',
     profile: {
+      openAiExtensions: true,
       maxOutputTokens: 100000,
       reasoning: true,
       sampling: false,
@@ -136,6 +165,7 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   {
     pattern: 'o4*',
     profile: {
+      openAiExtensions: true,
       maxOutputTokens: 100000,
       reasoning: true,
       sampling: false,
@@ -153,8 +183,8 @@ export const DEFAULT_MODEL_PROFILES: readonly ModelProfileRule[] = [
   { pattern: 'gemini*', profile: { maxOutputTokens: 65536, reasoning: true, geminiThinking: 'level' } },
 ];
 
-/** When nothing matches: no clamp, features allowed (OpenAI-compatible servers ignore what they lack). */
-const FALLBACK: ModelProfile = { reasoning: true, sampling: true };
+/** When nothing matches: no clamp; reasoning left undecided (Anthropic and Gemini targets try it, Chat does not). */
+const FALLBACK: ModelProfile = { sampling: true };
 
 /** Anthropic needs some `max_tokens`; this is used when neither the request nor the profile gives one. */
 export const ANTHROPIC_FALLBACK_MAX_TOKENS = 8192;

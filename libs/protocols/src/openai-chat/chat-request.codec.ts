@@ -606,7 +606,9 @@ export const encodeOpenAiChatRequest = (ir: IrRequest, opts: EncodeRequestOption
       r.mode === 'disabled'
         ? 'none'
         : (r.effort ?? (r.budgetTokens !== undefined ? budgetToEffort(r.budgetTokens) : undefined));
-    if (profile.reasoning === false) {
+    // Only models known to reason get `reasoning_effort`: OpenAI-compatible servers (Groq, vLLM …) answer 400
+    // to it on models that do not.
+    if (profile.reasoning !== true) {
       if (r.mode !== 'disabled') dropped.push('reasoning');
     } else if (effort !== undefined && !(r.mode === 'disabled' && r.effort === undefined)) {
       body.reasoning_effort = toOpenAiEffort(effort);
@@ -629,9 +631,22 @@ export const encodeOpenAiChatRequest = (ir: IrRequest, opts: EncodeRequestOption
         : { type: rf.type };
   }
   if (ir.user) body.user = compactUserId(ir.user);
-  if (ir.metadata) body.metadata = ir.metadata;
-  if (ir.promptCacheKey) body.prompt_cache_key = ir.promptCacheKey;
-  if (ir.verbosity) body.verbosity = ir.verbosity;
+  // OpenAI-only fields: strict OpenAI-compatible servers reject what they do not know.
+  const openAi = profile.openAiExtensions === true;
+  const stored = ir.extras.native['openai-chat']?.store === true;
+  if (ir.metadata) {
+    // OpenAI accepts `metadata` only on stored completions.
+    if (openAi && stored) body.metadata = ir.metadata;
+    else dropped.push('metadata');
+  }
+  if (ir.promptCacheKey) {
+    if (openAi) body.prompt_cache_key = ir.promptCacheKey;
+    else dropped.push('prompt_cache_key');
+  }
+  if (ir.verbosity) {
+    if (openAi && profile.reasoning === true) body.verbosity = ir.verbosity;
+    else dropped.push('verbosity');
+  }
   if (ir.stream) {
     body.stream = true;
     // Always ask for usage: the gateway meters every stream; the client sees the usage chunk only if it asked.
