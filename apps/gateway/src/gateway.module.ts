@@ -13,6 +13,7 @@ import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { AnthropicController } from './anthropic/anthropic.controller';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
 import { GeminiController } from './gemini/gemini.controller';
+import { FirewallService } from './firewall/firewall.service';
 import { CountTokensService } from './proxy/count-tokens.service';
 import { ProxyService } from './proxy/proxy.service';
 import { ResponsesController } from './responses/responses.controller';
@@ -55,6 +56,7 @@ export class GatewayModule {
         UsageRecorder,
         ModelRouter,
         UpstreamClient,
+        FirewallService,
         ProxyService,
         CountTokensService,
         ResponsesStore,

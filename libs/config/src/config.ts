@@ -48,6 +48,15 @@ const gatewaySchema = z.object({
     .optional(),
   TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
   SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
+  SLUICE_FIREWALL_MODE: z.enum(['off', 'monitor', 'enforce', 'redact']).default('monitor'),
+  SLUICE_FIREWALL_ACTIONS: z
+    .string()
+    .regex(
+      /^\s*([a-z0-9_]+\s*=\s*(redact|block|monitor|ignore)\s*(,\s*|$))*$/,
+      'must be detector=redact|block|monitor|ignore, comma separated',
+    )
+    .default(''),
+  SLUICE_FIREWALL_KEY: optionalString,
   SLUICE_ADMIN_PORT: port(8079),
   SLUICE_OPENAI_PORT: port(8082),
   SLUICE_ANTHROPIC_PORT: port(8083),
@@ -94,6 +103,12 @@ export type GatewayConfig = SharedConfig & {
   usageBufferLimit: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
+  /** The prompt firewall: global mode, per-detector action overrides, placeholder/fingerprint key. */
+  firewall: {
+    mode: 'off' | 'monitor' | 'enforce' | 'redact';
+    actions: Record<string, 'redact' | 'block' | 'monitor' | 'ignore'>;
+    key: string | undefined;
+  };
   /** Multi-port mode (as in the Tokligence gateway): one port per API family besides the facade. */
   multiPort: { admin: number; openai: number; anthropic: number; gemini: number } | null;
   /** Repeated identical tool calls: warn, insist, reject at these run lengths (null: off). */
@@ -171,6 +186,16 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
+    firewall: {
+      mode: g.SLUICE_FIREWALL_MODE,
+      actions: Object.fromEntries(
+        g.SLUICE_FIREWALL_ACTIONS.split(',')
+          .map((pair) => pair.split('=').map((x) => x.trim()))
+          .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== '')
+          .map(([k, v]) => [k, v as 'redact' | 'block' | 'monitor' | 'ignore']),
+      ),
+      key: g.SLUICE_FIREWALL_KEY,
+    },
     multiPort:
       g.SLUICE_MULTI_PORT === 'true' || g.SLUICE_MULTI_PORT === '1'
         ? {

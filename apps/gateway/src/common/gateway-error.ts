@@ -9,6 +9,7 @@ export type GatewayErrorCode =
   | 'missing_api_key'
   | 'invalid_api_key'
   | 'permission_denied'
+  | 'firewall_blocked'
   | 'not_found'
   | 'model_not_found'
   | 'overloaded'

@@ -1,4 +1,4 @@
-import type { NormalizedUsage } from '@sluice/events';
+import type { NormalizedUsage, UsageRecordedV1 } from '@sluice/events';
 import type { Principal } from '@sluice/identity';
 import type { Protocol } from './protocol';
 
@@ -23,6 +23,8 @@ export type RequestContext = {
   rawUsage: Record<string, unknown> | null;
   firstByteAt: number | null;
   errorCode: string | null;
+  /** Prompt firewall findings (no values), for the usage event. */
+  firewall: UsageRecordedV1['firewall'];
 };
 
 declare module 'fastify' {
@@ -48,5 +50,6 @@ export function newRequestContext(requestId: string, protocol: Protocol, started
     rawUsage: null,
     firstByteAt: null,
     errorCode: null,
+    firewall: [],
   };
 }

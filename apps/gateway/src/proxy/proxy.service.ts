@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { ProviderConfig } from '@sluice/config';
 import {
-  createStreamTranslator,
   getCodec,
   makeError,
   ProtocolError,
@@ -19,6 +18,8 @@ import {
 import { GatewayError } from '../common/gateway-error';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { FirewallService } from '../firewall/firewall.service';
+import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
 import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
 import { duplicateToolCalls, guardMessage } from './duplicate-tool-guard';
 import { ModelRouter, type Route } from '../routing/model-router.service';
@@ -36,6 +37,19 @@ export type GenerateInput = {
   /** Gemini carries the model and streaming in the path. */
   pathModel?: string;
   pathStream?: boolean;
+};
+
+/** Everything a relay needs about the request it answers. */
+type Relay = {
+  client: ClientProtocol;
+  target: ProtocolId;
+  passthrough: boolean;
+  prepared: Prepared;
+  route: Route;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  /** Placeholder -> value, when the firewall redacted the request. */
+  mapping: ReadonlyMap<string, string> | null;
 };
 
 type Prepared = { body: string; tools: ToolNameMap | undefined; dropUsageChunk: boolean; stream: boolean };
@@ -60,6 +74,7 @@ export class ProxyService {
     @Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime,
     private readonly router: ModelRouter,
     private readonly upstream: UpstreamClient,
+    private readonly firewall: FirewallService,
   ) {}
 
   async generate(input: GenerateInput): Promise<void> {
@@ -82,7 +97,10 @@ export class ProxyService {
       const field = client === 'gemini' ? 'contents' : 'messages';
       throw new GatewayError(400, 'invalid_request', `'${field}' must contain at least one message.`, field);
     }
-    const reencode = this.applyDuplicateGuard(ir, req);
+    const guarded = this.applyDuplicateGuard(ir, req);
+    // Redaction rewrites the request; the mapping restores the answer for the client.
+    const mapping = this.firewall.inspectRequest(ir, req);
+    const reencode = guarded || mapping !== null;
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -93,7 +111,7 @@ export class ProxyService {
     for (const provider of route.chain) {
       ctx.provider = provider.name;
       if (provider.family === 'loopback') {
-        await this.serveLoopback(client, ir, route, req, reply);
+        await this.serveLoopback(client, ir, route, req, reply, mapping);
         return;
       }
       const target = protocolOfProvider(provider.family)!;
@@ -107,9 +125,9 @@ export class ProxyService {
       const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
       if (attempt.kind === 'ok') {
         ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
-        if (prepared.stream)
-          await this.relayStream(attempt.res, client, target, passthrough, prepared, route, req, reply);
-        else await this.relayJson(attempt.res, client, target, passthrough, prepared, route, req, reply);
+        const relay = { client, target, passthrough, prepared, route, req, reply, mapping };
+        if (prepared.stream) await this.relayStream(attempt.res, relay);
+        else await this.relayJson(attempt.res, relay);
         return;
       }
       failure = attempt.error;
@@ -223,16 +241,7 @@ export class ProxyService {
     });
   }
 
-  private async relayJson(
-    res: UpstreamReply,
-    client: ClientProtocol,
-    target: ProtocolId,
-    passthrough: boolean,
-    prepared: Prepared,
-    route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
+  private async relayJson(res: UpstreamReply, r: Relay): Promise<void> {
     const text = await res.body.text();
     let parsed: unknown;
     try {
@@ -242,45 +251,44 @@ export class ProxyService {
         makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
       );
     }
-    const ir = getCodec(target).decodeResponse(parsed, {
-      ...(prepared.tools ? { tools: prepared.tools } : {}),
-      model: route.served,
+    const ir = getCodec(r.target).decodeResponse(parsed, {
+      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
+      model: r.route.served,
     });
-    this.recordUsage(req, ir.usage);
-    if (passthrough) {
-      await reply.status(200).header('content-type', 'application/json').send(text);
+    this.recordUsage(r.req, ir.usage);
+    // What the provider wrote, before placeholders are turned back into the client's values.
+    this.firewall.inspectResponse(answerText(ir), r.req);
+    if (r.passthrough && !r.mapping) {
+      await r.reply.status(200).header('content-type', 'application/json').send(text);
       return;
     }
-    await reply.status(200).send(getCodec(client).encodeResponse(ir, { model: route.requested }));
+    if (r.mapping) restoreResponse(ir, r.mapping);
+    await r.reply.status(200).send(getCodec(r.client).encodeResponse(ir, { model: r.route.requested }));
   }
 
-  private async relayStream(
-    res: UpstreamReply,
-    client: ClientProtocol,
-    target: ProtocolId,
-    passthrough: boolean,
-    prepared: Prepared,
-    route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
+  private async relayStream(res: UpstreamReply, r: Relay): Promise<void> {
+    const { req, reply } = r;
     reply.hijack();
     const out = reply.raw;
     writeSseHead(out);
     req.sluice.firstByteAt = performance.now();
     const write = async (s: string): Promise<void> => {
       if (s === '' || out.destroyed) return;
-      if (!out.write(s)) await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
+      if (!out.write(s)) await new Promise<void>((res) => (out.once('drain', res), out.once('close', res)));
     };
+    const parser = new SseParser();
+    const decoder = getCodec(r.target).createStreamDecoder({
+      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
+      model: r.route.served,
+    });
+    const answer = new AnswerCollector();
     try {
-      if (passthrough) {
-        // Bytes go out as they arrive; a parallel decoder reads usage on the way.
-        const parser = new SseParser();
-        const decoder = getCodec(target).createStreamDecoder({ model: route.served });
+      if (r.passthrough && !r.mapping) {
+        // Bytes go out as they arrive; a parallel decoder reads usage (and the answer) on the way.
         for await (const chunk of res.body) {
           const events = parser.push(chunk as Buffer);
-          for (const ev of events) this.observe(req, decoder.push(ev));
-          if (prepared.dropUsageChunk)
+          for (const ev of events) this.observe(req, decoder.push(ev), answer);
+          if (r.prepared.dropUsageChunk)
             await write(
               events
                 .filter((ev) => !isUsageOnlyChunk(ev))
@@ -289,26 +297,42 @@ export class ProxyService {
             );
           else await write((chunk as Buffer).toString('utf8'));
         }
-        for (const ev of parser.end()) this.observe(req, decoder.push(ev));
-        this.observe(req, decoder.end());
+        for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
+        this.observe(req, decoder.end(), answer);
       } else {
-        const translator = createStreamTranslator({
-          from: target,
-          to: client,
-          model: route.requested,
-          ...(prepared.tools ? { tools: prepared.tools } : {}),
+        // Event by event: upstream SSE -> IR -> (placeholders restored) -> the client's SSE.
+        const encoder = getCodec(r.client).createStreamEncoder({
+          model: r.route.requested,
           includeUsage:
             isObject(req.body) &&
             isObject(req.body['stream_options']) &&
             req.body['stream_options']['include_usage'] === true,
         });
-        try {
-          for await (const chunk of res.body) await write(translator.push(chunk as Buffer));
-        } finally {
-          if (translator.usage) this.recordUsage(req, translator.usage);
-          if (translator.error) req.sluice.errorCode = translator.error.code ?? translator.error.kind;
+        const restorer = r.mapping ? new IrStreamRestorer(r.mapping) : null;
+        const relay = (events: IrStreamEvent[]): string => {
+          this.observe(req, events, answer);
+          const restored = restorer ? restorer.apply(events) : events;
+          return restored
+            .flatMap((e) => encoder.push(e))
+            .map(serializeSseEvent)
+            .join('');
+        };
+        for await (const chunk of res.body) {
+          await write(
+            parser
+              .push(chunk as Buffer)
+              .map((ev) => relay(decoder.push(ev)))
+              .join(''),
+          );
         }
-        await write(translator.end());
+        await write(
+          parser
+            .end()
+            .map((ev) => relay(decoder.push(ev)))
+            .join('') +
+            relay(decoder.end()) +
+            encoder.end().map(serializeSseEvent).join(''),
+        );
       }
     } catch (err) {
       if (!out.destroyed) {
@@ -319,11 +343,13 @@ export class ProxyService {
         );
       }
     } finally {
+      this.firewall.inspectResponse(answer.text(), req);
       if (!out.destroyed) out.end();
     }
   }
 
-  private observe(req: FastifyRequest, events: readonly IrStreamEvent[]): void {
+  private observe(req: FastifyRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
+    answer?.add(events);
     for (const ev of events) {
       if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage)
         this.recordUsage(req, ev.usage);
@@ -349,12 +375,15 @@ export class ProxyService {
     route: Route,
     req: FastifyRequest,
     reply: FastifyReply,
+    mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const res = loopbackResponse(ir, req.id, Date.now());
     req.sluice.providerRequestId = res.id;
     const codec = getCodec(client);
     if (!ir.stream) {
       this.recordUsage(req, res.usage);
+      this.firewall.inspectResponse(answerText(res), req);
+      if (mapping) restoreResponse(res, mapping);
       await reply.status(200).send(codec.encodeResponse(res, { model: route.requested }));
       return;
     }
@@ -366,7 +395,10 @@ export class ProxyService {
       model: route.requested,
       includeUsage: ir.includeUsage === true,
     });
-    for (const ev of loopbackStream(res)) {
+    this.firewall.inspectResponse(answerText(res), req);
+    const restorer = mapping ? new IrStreamRestorer(mapping) : null;
+    const events = loopbackStream(res);
+    for (const ev of restorer ? restorer.apply(events) : events) {
       const frames = encoder.push(ev).map(serializeSseEvent).join('');
       if (frames !== '' && !out.write(frames))
         await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));

@@ -112,7 +112,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       receivedAt: new Date(ctx.receivedAtMs).toISOString(),
       latencyMs: round3(now - ctx.startedAt),
       ttfbMs: ctx.firstByteAt === null ? null : round3(ctx.firstByteAt - ctx.startedAt),
-      firewall: [],
+      firewall: ctx.firewall,
     };
     const event = makeEnvelope({
       type: USAGE_RECORDED_V1,

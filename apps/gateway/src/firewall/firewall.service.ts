@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { createHmac } from 'node:crypto';
+import type { UsageRecordedV1 } from '@sluice/events';
+import { decide, redactSegments, Scanner, type FindingSummary, type FirewallPolicy } from '@sluice/firewall';
+import type { IrRequest } from '@sluice/protocols';
+import { GatewayError } from '../common/gateway-error';
+import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { requestSegments } from './ir-segments';
+
+type AuditEntry = UsageRecordedV1['firewall'][number];
+
+/**
+ * The prompt firewall in the request path: scans the decoded request (every endpoint, every
+ * protocol), then, by mode, records (monitor), refuses (enforce) or replaces each finding with a
+ * placeholder (redact) before the request leaves. Findings go into the request's usage event as
+ * detector, kind, count, location and action: never a value.
+ */
+@Injectable()
+export class FirewallService {
+  private readonly scanner: Scanner;
+  private readonly policy: FirewallPolicy;
+  private readonly secret: string;
+
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
+    const cfg = rt.config.firewall;
+    // One stable key per deployment so placeholders and fingerprints agree across instances.
+    this.secret = cfg.key ?? createHmac('sha256', rt.masterKey).update('sluice-firewall-v1').digest('hex');
+    this.scanner = new Scanner({ fingerprintKey: this.secret });
+    this.policy = { mode: cfg.mode, actions: cfg.actions };
+  }
+
+  get enabled(): boolean {
+    return this.policy.mode !== 'off';
+  }
+
+  /**
+   * Inspects a request and applies the decision to it in place. Returns the placeholder mapping
+   * when something was redacted (the caller restores the answer with it), null otherwise; throws a
+   * 403 naming the detectors and where they were found when the policy blocks.
+   */
+  inspectRequest(ir: IrRequest, req: FastifyRequest): Map<string, string> | null {
+    if (!this.enabled) return null;
+    const seg = requestSegments(ir);
+    if (seg.segments.length === 0) return null;
+    const decision = decide(this.scanner.scanSegments(seg.segments), this.policy, seg.names);
+    this.audit(req, decision.audit, 'request');
+    switch (decision.outcome) {
+      case 'allow':
+        return null;
+      case 'block':
+        throw new GatewayError(403, 'firewall_blocked', decision.message);
+      case 'redact': {
+        // The team's own key: the same value gets the same placeholder in every turn of a
+        // conversation, so the model sees consistent names; another team's placeholders differ.
+        const teamKey = createHmac('sha256', this.secret)
+          .update(`team:${req.sluice.principal?.teamId ?? ''}`)
+          .digest();
+        const { segments, mapping } = redactSegments(seg.segments, decision.redact, { key: teamKey });
+        seg.writeBack(segments);
+        return mapping;
+      }
+    }
+  }
+
+  /** Scans what the model answered (a secret it echoes or invents): recorded in the audit. */
+  inspectResponse(text: string, req: FastifyRequest): void {
+    if (!this.enabled || text === '') return;
+    const decision = decide(this.scanner.scan(text), { ...this.policy, mode: 'monitor' });
+    this.audit(req, decision.audit, 'response');
+  }
+
+  private audit(
+    req: FastifyRequest,
+    summaries: readonly FindingSummary[],
+    location: AuditEntry['location'],
+  ): void {
+    for (const s of summaries) {
+      req.sluice.firewall.push({
+        detector: s.detectorId,
+        kind: s.kind,
+        count: s.count,
+        location,
+        action: s.action,
+      });
+    }
+  }
+}

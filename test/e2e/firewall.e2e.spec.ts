@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startGatewayServer, type GatewayServer } from '@sluice/apps/gateway';
+import {
+  createTestDatabase,
+  lastToolResult,
+  MockUpstream,
+  requireKafkaBrokers,
+  uniqueTopic,
+  type TestDatabase,
+} from '@sluice/testing';
+import { seeded, VALID } from '../../libs/firewall/corpus/generators';
+import { TEST_MASTER_KEY } from '../helpers/pipe';
+
+type Json = Record<string, unknown>;
+
+const rng = seeded(2026);
+const SECRETS = {
+  github: VALID['github_token']!(rng),
+  awsId: VALID['aws_access_key_id']!(rng),
+  awsSecret: VALID['aws_secret_key']!(rng),
+  card: '4111 1111 1111 1111',
+  email: 'jane.doe@acme-corp.com',
+};
+const PROMPT = `Deploy with token ${SECRETS.github}. AWS: aws_access_key_id=${SECRETS.awsId} aws_secret_access_key=${SECRETS.awsSecret}. Bill card ${SECRETS.card}, receipt to ${SECRETS.email}.`;
+const PLANTED = Object.values(SECRETS);
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Json; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Json = {};
+  try {
+    json = JSON.parse(text) as Json;
+  } catch {
+    // a stream
+  }
+  return { status: res.status, json, text };
+}
+
+/** Every client protocol, streamed and not; the model (mock) echoes the last user text back. */
+const ENDPOINTS: Array<{ name: string; path: string; body: (stream: boolean) => Json }> = [
+  {
+    name: 'chat completions',
+    path: '/v1/chat/completions',
+    body: (stream) => ({ model: 'gpt-fw', stream, messages: [{ role: 'user', content: PROMPT }] }),
+  },
+  {
+    name: 'anthropic messages',
+    path: '/v1/messages',
+    body: (stream) => ({
+      model: 'claude-fw',
+      stream,
+      max_tokens: 500,
+      messages: [{ role: 'user', content: PROMPT }],
+    }),
+  },
+  {
+    name: 'gemini',
+    path: '/v1beta/models/gemini-fw:generateContent',
+    body: () => ({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }] }),
+  },
+  {
+    name: 'gemini stream',
+    path: '/v1beta/models/gemini-fw:streamGenerateContent?alt=sse',
+    body: () => ({ contents: [{ role: 'user', parts: [{ text: PROMPT }] }] }),
+  },
+];
+
+describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
+  let db: TestDatabase;
+  let mock: MockUpstream;
+  const servers: GatewayServer[] = [];
+  let base: Record<string, string>;
+
+  const gateway = async (extra: Record<string, string>): Promise<GatewayServer> => {
+    const gw = await startGatewayServer({ ...base, ...extra });
+    servers.push(gw);
+    return gw;
+  };
+
+  before(async () => {
+    db = await createTestDatabase('firewall_e2e');
+    mock = await MockUpstream.start();
+    base = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: requireKafkaBrokers().join(','),
+      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
+      SLUICE_GATEWAY_PORT: '0',
+      SLUICE_USAGE_TOPIC: uniqueTopic('firewall-usage'),
+      SLUICE_LOG_LEVEL: 'silent',
+      SLUICE_OPENAI_BASE_URL: `${mock.url}/v1`,
+      SLUICE_ANTHROPIC_BASE_URL: mock.url,
+      SLUICE_GEMINI_BASE_URL: mock.url,
+    };
+  });
+  beforeEach(() => mock.reset());
+  after(async () => {
+    for (const s of servers) await s.stop();
+    await mock?.close();
+    await db?.drop();
+  });
+
+  describe('redact mode', () => {
+    let gw: GatewayServer;
+    before(async () => {
+      gw = await gateway({ SLUICE_FIREWALL_MODE: 'redact' });
+    });
+
+    for (const ep of ENDPOINTS) {
+      for (const stream of ep.name.startsWith('gemini') ? [ep.name.endsWith('stream')] : [false, true]) {
+        it(`${ep.name}${stream ? ' (stream)' : ''}: the provider sees only placeholders, the client gets its values back`, async () => {
+          const r = await post(`${gw.url}${ep.path}`, ep.body(stream));
+          assert.equal(r.status, 200, r.text.slice(0, 300));
+          const upstream = mock.lastRequest()!.rawBody;
+          for (const v of PLANTED)
+            assert.ok(!upstream.includes(v), `the provider never sees ${v.slice(0, 8)}…`);
+          assert.match(upstream, /\[GITHUB_[A-Z_]*[0-9a-f]{6}\]/);
+          // The echo came back with placeholders; the gateway restored them (JSON-escaped in the body).
+          const received = r.text.replace(/\\n/g, '\n');
+          for (const v of PLANTED) assert.ok(received.includes(v), `the client gets ${v.slice(0, 8)}… back`);
+        });
+      }
+    }
+
+    it('an agent reads a secret, the model writes its placeholder into a tool call, the agent receives the value', async () => {
+      const fileText = `AWS_SECRET_ACCESS_KEY=${SECRETS.awsSecret}\nAWS_ACCESS_KEY_ID=${SECRETS.awsId}\n`;
+      mock.respondWith((req) => {
+        const seen = lastToolResult(req)?.content ?? '';
+        const placeholder = /\[AWS_SECRET_KEY_[0-9a-f]{6,}\]/.exec(seen)?.[0] ?? 'NONE';
+        return { toolCalls: [{ name: 'write_env', arguments: { path: '.env.prod', value: placeholder } }] };
+      });
+      const body = {
+        model: 'gpt-fw',
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'write_env',
+              parameters: {
+                type: 'object',
+                properties: { path: { type: 'string' }, value: { type: 'string' } },
+              },
+            },
+          },
+        ],
+        messages: [
+          { role: 'user', content: 'Copy the AWS secret from .env into .env.prod' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'read_file', arguments: '{"path":".env"}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: fileText },
+        ],
+      };
+      for (const stream of [false, true]) {
+        const r = await post(`${gw.url}/v1/chat/completions`, { ...body, stream });
+        assert.equal(r.status, 200);
+        assert.ok(
+          !mock.lastRequest()!.rawBody.includes(SECRETS.awsSecret),
+          'the provider only saw the placeholder',
+        );
+        let args: string;
+        if (stream) {
+          args = r.text
+            .split('\n')
+            .filter((l) => l.startsWith('data: {'))
+            .map(
+              (l) =>
+                (
+                  JSON.parse(l.slice(6)) as {
+                    choices: Array<{ delta: { tool_calls?: Array<{ function?: { arguments?: string } }> } }>;
+                  }
+                ).choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '',
+            )
+            .join('');
+        } else {
+          const choice = (
+            r.json['choices'] as Array<{
+              message: { tool_calls: Array<{ function: { arguments: string } }> };
+            }>
+          )[0]!;
+          args = choice.message.tool_calls[0]!.function.arguments;
+        }
+        assert.deepEqual(
+          JSON.parse(args),
+          { path: '.env.prod', value: SECRETS.awsSecret },
+          `the agent receives the real value (stream: ${stream})`,
+        );
+      }
+    });
+
+    it('the same value gets the same placeholder in every turn', async () => {
+      await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      const first = /\[GITHUB_[A-Z_]*[0-9a-f]{6}\]/.exec(mock.lastRequest()!.rawBody)?.[0];
+      await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      assert.equal(/\[GITHUB_[A-Z_]*[0-9a-f]{6}\]/.exec(mock.lastRequest()!.rawBody)?.[0], first);
+    });
+  });
+
+  describe('enforce mode', () => {
+    it('blocks in the caller protocol, naming detectors and places but never values; nothing goes upstream', async () => {
+      const gw = await gateway({ SLUICE_FIREWALL_MODE: 'enforce' });
+      const openai = await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      assert.equal(openai.status, 403);
+      const message = (openai.json['error'] as Json)['message'] as string;
+      assert.match(message, /github/);
+      assert.match(message, /messages\[0\]/);
+      for (const v of PLANTED) assert.ok(!openai.text.includes(v), 'no value in the error');
+      const anthropic = await post(`${gw.url}/v1/messages`, ENDPOINTS[1]!.body(false));
+      assert.equal(anthropic.status, 403);
+      assert.equal(anthropic.json['type'], 'error');
+      const gemini = await post(`${gw.url}${ENDPOINTS[2]!.path}`, ENDPOINTS[2]!.body(false));
+      assert.equal(gemini.status, 403);
+      assert.equal((gemini.json['error'] as Json)['status'], 'PERMISSION_DENIED');
+      assert.equal(mock.requests.length, 0);
+    });
+
+    it('lets clean requests through', async () => {
+      const gw = await gateway({ SLUICE_FIREWALL_MODE: 'enforce' });
+      mock.enqueue({ text: 'fine' });
+      const r = await post(`${gw.url}/v1/chat/completions`, {
+        model: 'gpt-fw',
+        messages: [{ role: 'user', content: 'What is 2+2?' }],
+      });
+      assert.equal(r.status, 200);
+    });
+  });
+});
