@@ -80,6 +80,9 @@ describe('Responses API', { timeout: 300_000 }, () => {
         '  - { model: "compat-*", provider: compat }',
         '  - { model: "claude-*", provider: anthropic }',
         '  - { model: "gemini-*", provider: gemini }',
+        '  - { model: "fallback-resp", providers: [anthropic, gemini] }',
+        'aliases:',
+        '  gpt-alias: gpt-resp-served',
         '',
       ].join('\n'),
     );
@@ -201,6 +204,21 @@ describe('Responses API', { timeout: 300_000 }, () => {
         assert.match(toolResults(upstream)[0]!.content, /sunny, 21C/);
       });
 
+      it('stream is not buffered', async () => {
+        mock.enqueue({ text: 'a b c d', chunks: 4, chunkDelayMs: 150 });
+        const seen: number[] = [];
+        const stream = await client.responses.create({ model: up.model, input: 'x', stream: true });
+        for await (const ev of stream)
+          if (ev.type === 'response.output_text.delta') seen.push(performance.timeOrigin + performance.now());
+        const req = await mock.finished(mock.lastRequest()!);
+        const lastWrite = req.writes.at(-1)!.atMs;
+        assert.ok(seen.length >= 2, `text arrived in pieces (${seen.length})`);
+        assert.ok(
+          seen[0]! < lastWrite - 100,
+          'the first piece reached the client while the provider was still writing',
+        );
+      });
+
       it('upstream error keeps its status, in the OpenAI shape', async () => {
         mock.enqueue({ error: { status: 400, message: 'scripted bad request' } });
         await assert.rejects(client.responses.create({ model: up.model, input: 'x' }), (err: unknown) => {
@@ -213,10 +231,38 @@ describe('Responses API', { timeout: 300_000 }, () => {
     });
   }
 
+  it('retries a 429 (retry-after) before the first byte, then answers the stream', async () => {
+    mock.enqueue({ error: { status: 429, retryAfterSeconds: 0 } }, { text: 'after retry' });
+    const { events, final } = await streamAll(client, { model: 'claude-resp', input: 'x' });
+    assert.deepEqual(eventShape(events), TEXT_SEQUENCE);
+    assert.equal(final.output_text, 'after retry');
+    assert.equal(mock.requests.length, 2);
+  });
+
+  it('falls back to the next provider of the route when one keeps failing', async () => {
+    mock.enqueueFor(
+      { protocol: 'anthropic' },
+      { error: { status: 503 } },
+      { error: { status: 503 } },
+      { error: { status: 503 } },
+    );
+    mock.enqueueFor({ protocol: 'gemini' }, { text: 'from the fallback' });
+    const { data, response } = await client.responses
+      .create({ model: 'fallback-resp', input: 'x' })
+      .withResponse();
+    assert.equal(data.output_text, 'from the fallback');
+    assert.deepEqual(
+      mock.requests.map((r) => r.protocol),
+      ['anthropic', 'anthropic', 'anthropic', 'gemini'],
+    );
+    const row = await audit(response.headers.get('x-request-id')!);
+    assert.equal(row?.provider, 'gemini');
+  });
+
   it('passthrough forwards the body as it came, model renamed only', async () => {
     mock.enqueue({ text: 'ok' });
     const body = {
-      model: 'gpt-resp',
+      model: 'gpt-alias',
       input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] }],
       previous_response_id: 'resp_upstream_owned',
       include: ['reasoning.encrypted_content'],
@@ -230,7 +276,7 @@ describe('Responses API', { timeout: 300_000 }, () => {
       body: JSON.stringify(body),
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(mock.lastRequest()!.body, body);
+    assert.deepEqual(mock.lastRequest()!.body, { ...body, model: 'gpt-resp-served' });
   });
 
   it('freeform (custom) tools on Anthropic come back as custom_tool_call items', async () => {
