@@ -219,6 +219,21 @@ describe('Responses API', { timeout: 300_000 }, () => {
         );
       });
 
+      it('an error in the middle of the stream ends it with error + response.failed, recorded', async () => {
+        mock.enqueue({ text: 'a b c d e f', error: { status: 500, message: 'boom', midStream: true } });
+        const res = await fetch(`${s.urls.gateway}/v1/responses`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.masterKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: up.model, input: 'x', stream: true }),
+        });
+        assert.equal(res.status, 200);
+        const types = [...(await res.text()).matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+        assert.deepEqual(types.slice(0, 2), ['response.created', 'response.in_progress']);
+        assert.deepEqual(types.slice(-2), ['error', 'response.failed']);
+        const row = await audit(res.headers.get('x-request-id')!);
+        assert.ok(row?.errorCode, 'the usage event names the failure');
+      });
+
       it('upstream error keeps its status, in the OpenAI shape', async () => {
         mock.enqueue({ error: { status: 400, message: 'scripted bad request' } });
         await assert.rejects(client.responses.create({ model: up.model, input: 'x' }), (err: unknown) => {
