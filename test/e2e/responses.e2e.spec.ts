@@ -274,6 +274,28 @@ describe('Responses API', { timeout: 300_000 }, () => {
     assert.equal(row?.provider, 'gemini');
   });
 
+  it('a client that hangs up mid-stream stops the upstream call and is recorded as 499', async () => {
+    mock.enqueue({ text: 'a b c d e f g h', chunks: 8, chunkDelayMs: 200 });
+    const abort = new AbortController();
+    const res = await fetch(`${s.urls.gateway}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-resp', input: 'x', stream: true }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('response.output_text.delta')) {
+      const { value } = await reader.read();
+      seen += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    const upstream = await mock.finished(mock.lastRequest()!);
+    assert.equal(upstream.outcome, 'client-closed');
+    const row = await audit(res.headers.get('x-request-id')!);
+    assert.equal(row?.status, 499);
+  });
+
   it('passthrough forwards the body as it came, model renamed only', async () => {
     mock.enqueue({ text: 'ok' });
     const body = {
