@@ -35,33 +35,44 @@ export async function startAgentHarness(): Promise<AgentHarness> {
   };
   const dataDir = scratchDir('data');
   const mock = await MockUpstream.start({ keys: UPSTREAM_KEYS });
-  const gateway = await startStandalone(
-    {
-      SLUICE_DATA_DIR: dataDir,
-      SLUICE_GATEWAY_PORT: '0',
-      SLUICE_LEDGER_PORT: '0',
-      SLUICE_MARKETPLACE_PORT: '0',
-      SLUICE_LOG_LEVEL: 'warn',
-      SLUICE_OPENAI_BASE_URL: `${mock.url}/v1`,
-      SLUICE_OPENAI_API_KEY: UPSTREAM_KEYS.openai,
-      SLUICE_ANTHROPIC_BASE_URL: mock.url,
-      SLUICE_ANTHROPIC_API_KEY: UPSTREAM_KEYS.anthropic,
-      SLUICE_GEMINI_BASE_URL: mock.url,
-      SLUICE_GEMINI_API_KEY: UPSTREAM_KEYS.gemini,
-    },
-    () => undefined,
-  );
-  const proxy = await RecordingProxy.start(gateway.urls.gateway);
+  let gateway: Standalone | undefined;
+  let proxy: RecordingProxy;
+  try {
+    gateway = await startStandalone(
+      {
+        SLUICE_DATA_DIR: dataDir,
+        SLUICE_GATEWAY_PORT: '0',
+        SLUICE_LEDGER_PORT: '0',
+        SLUICE_MARKETPLACE_PORT: '0',
+        SLUICE_LOG_LEVEL: 'warn',
+        SLUICE_OPENAI_BASE_URL: `${mock.url}/v1`,
+        SLUICE_OPENAI_API_KEY: UPSTREAM_KEYS.openai,
+        SLUICE_ANTHROPIC_BASE_URL: mock.url,
+        SLUICE_ANTHROPIC_API_KEY: UPSTREAM_KEYS.anthropic,
+        SLUICE_GEMINI_BASE_URL: mock.url,
+        SLUICE_GEMINI_API_KEY: UPSTREAM_KEYS.gemini,
+      },
+      () => undefined,
+    );
+    proxy = await RecordingProxy.start(gateway.urls.gateway);
+  } catch (err) {
+    // A half-started harness must not keep the test process alive.
+    await gateway?.stop();
+    await mock.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const started = gateway;
   return {
     mock,
-    gateway,
+    gateway: started,
     proxy,
     baseUrl: proxy.url,
     apiKey: gateway.masterKey,
     scratchDir,
     async close() {
       await proxy.close();
-      await gateway.stop();
+      await started.stop();
       await mock.close();
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     },
