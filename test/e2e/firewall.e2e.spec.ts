@@ -44,6 +44,16 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 /** Every client protocol, streamed and not; the model (mock) echoes the last user text back. */
 const ENDPOINTS: Array<{ name: string; path: string; body: (stream: boolean) => Json }> = [
   {
+    name: 'responses (OpenAI upstream)',
+    path: '/v1/responses',
+    body: (stream) => ({ model: 'gpt-fw', stream, input: PROMPT }),
+  },
+  {
+    name: 'responses (Anthropic upstream)',
+    path: '/v1/responses',
+    body: (stream) => ({ model: 'claude-fw', stream, input: PROMPT }),
+  },
+  {
     name: 'chat completions',
     path: '/v1/chat/completions',
     body: (stream) => ({ model: 'gpt-fw', stream, messages: [{ role: 'user', content: PROMPT }] }),
@@ -197,9 +207,10 @@ describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
     });
 
     it('the same value gets the same placeholder in every turn', async () => {
-      await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      const chatEp = ENDPOINTS.find((e) => e.path === '/v1/chat/completions')!;
+      await post(`${gw.url}/v1/chat/completions`, chatEp.body(false));
       const first = /\[GITHUB_[A-Z_]*[0-9a-f]{6}\]/.exec(mock.lastRequest()!.rawBody)?.[0];
-      await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      await post(`${gw.url}/v1/chat/completions`, chatEp.body(false));
       assert.equal(/\[GITHUB_[A-Z_]*[0-9a-f]{6}\]/.exec(mock.lastRequest()!.rawBody)?.[0], first);
     });
   });
@@ -207,16 +218,23 @@ describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
   describe('enforce mode', () => {
     it('blocks in the caller protocol, naming detectors and places but never values; nothing goes upstream', async () => {
       const gw = await gateway({ SLUICE_FIREWALL_MODE: 'enforce' });
-      const openai = await post(`${gw.url}/v1/chat/completions`, ENDPOINTS[0]!.body(false));
+      const chatEp = ENDPOINTS.find((e) => e.path === '/v1/chat/completions')!;
+      const openai = await post(`${gw.url}/v1/chat/completions`, chatEp.body(false));
       assert.equal(openai.status, 403);
       const message = (openai.json['error'] as Json)['message'] as string;
       assert.match(message, /github/);
       assert.match(message, /messages\[0\]/);
       for (const v of PLANTED) assert.ok(!openai.text.includes(v), 'no value in the error');
-      const anthropic = await post(`${gw.url}/v1/messages`, ENDPOINTS[1]!.body(false));
+      const anthropic = await post(
+        `${gw.url}/v1/messages`,
+        ENDPOINTS.find((e) => e.path === '/v1/messages')!.body(false),
+      );
       assert.equal(anthropic.status, 403);
       assert.equal(anthropic.json['type'], 'error');
-      const gemini = await post(`${gw.url}${ENDPOINTS[2]!.path}`, ENDPOINTS[2]!.body(false));
+      const geminiEp = ENDPOINTS.find((e) => e.name === 'gemini')!;
+      const gemini = await post(`${gw.url}${geminiEp.path}`, geminiEp.body(false));
+      const responses = await post(`${gw.url}/v1/responses`, ENDPOINTS[0]!.body(false));
+      assert.equal(responses.status, 403);
       assert.equal(gemini.status, 403);
       assert.equal((gemini.json['error'] as Json)['status'], 'PERMISSION_DENIED');
       assert.equal(mock.requests.length, 0);

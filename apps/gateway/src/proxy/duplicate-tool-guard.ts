@@ -1,4 +1,5 @@
 import type { IrRequest } from '@sluice/protocols';
+import { GatewayError } from '../common/gateway-error';
 
 import type { GatewayConfig } from '@sluice/config';
 
@@ -80,4 +81,28 @@ export function guardMessage(v: DuplicateVerdict): string {
   return v.action === 'insist'
     ? `URGENT: you have made ${what}, and it keeps giving the same result. Do not call it again with these arguments. Change your approach, use another tool, or answer with what you know.`
     : `Warning: you have made ${what}. Repeating it will not change the result; try something different.`;
+}
+
+/**
+ * Applies the guard to a decoded request, on every path: at the reject threshold the request is
+ * refused (400); below it a warning is added as a system instruction, and the caller must then
+ * encode the request from the IR (even to its own protocol). Returns whether it changed the request.
+ */
+export function enforceDuplicateGuard(
+  ir: IrRequest,
+  thresholds: DuplicateGuardThresholds,
+  onVerdict: (v: DuplicateVerdict) => void,
+): boolean {
+  const verdict = duplicateToolCalls(ir, thresholds);
+  if (verdict.action === 'none') return false;
+  onVerdict(verdict);
+  if (verdict.action === 'reject') {
+    throw new GatewayError(
+      400,
+      'invalid_request',
+      `Infinite loop detected: the tool call ${verdict.tool ?? ''} was repeated with the same arguments ${verdict.repeats} times in a row. Change the approach before calling it again.`,
+    );
+  }
+  ir.system.push({ role: 'system', text: guardMessage(verdict) });
+  return true;
 }

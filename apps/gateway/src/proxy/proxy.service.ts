@@ -21,7 +21,7 @@ import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { FirewallService } from '../firewall/firewall.service';
 import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
 import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
-import { duplicateToolCalls, guardMessage } from './duplicate-tool-guard';
+import { enforceDuplicateGuard } from './duplicate-tool-guard';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
 import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
@@ -97,7 +97,12 @@ export class ProxyService {
       const field = client === 'gemini' ? 'contents' : 'messages';
       throw new GatewayError(400, 'invalid_request', `'${field}' must contain at least one message.`, field);
     }
-    const guarded = this.applyDuplicateGuard(ir, req);
+    const guarded = enforceDuplicateGuard(ir, this.rt.config.duplicateToolGuard, (v) =>
+      this.rt.logger.warn(
+        { requestId: req.id, action: v.action, repeats: v.repeats, tool: v.tool },
+        'repeated tool call',
+      ),
+    );
     // Redaction rewrites the request; the mapping restores the answer for the client.
     const mapping = this.firewall.inspectRequest(ir, req);
     const reencode = guarded || mapping !== null;
@@ -135,29 +140,6 @@ export class ProxyService {
       if (!attempt.retryable) break;
     }
     throw failure ?? new GatewayError(502, 'internal_error', 'No provider could serve the request.');
-  }
-
-  /**
-   * The duplicate tool-call guard, on the decoded request so it works on every path. A warning is
-   * added as a system instruction (the request is then re-encoded even on passthrough); at the
-   * reject threshold the request is refused. Returns whether the request was changed.
-   */
-  private applyDuplicateGuard(ir: IrRequest, req: FastifyRequest): boolean {
-    const verdict = duplicateToolCalls(ir, this.rt.config.duplicateToolGuard);
-    if (verdict.action === 'none') return false;
-    this.rt.logger.warn(
-      { requestId: req.id, action: verdict.action, repeats: verdict.repeats, tool: verdict.tool },
-      'repeated tool call',
-    );
-    if (verdict.action === 'reject') {
-      throw new GatewayError(
-        400,
-        'invalid_request',
-        `Infinite loop detected: the tool call ${verdict.tool ?? ''} was repeated with the same arguments ${verdict.repeats} times in a row. Change the approach before calling it again.`,
-      );
-    }
-    ir.system.push({ role: 'system', text: guardMessage(verdict) });
-    return true;
   }
 
   private checkWorkMode(passthrough: boolean, client: ClientProtocol, provider: ProviderConfig): void {

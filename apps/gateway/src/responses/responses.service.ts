@@ -30,6 +30,9 @@ import { GatewayError } from '../common/gateway-error';
 import type { RequestContext } from '../common/request-context';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { FirewallService } from '../firewall/firewall.service';
+import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
+import { enforceDuplicateGuard } from '../proxy/duplicate-tool-guard';
 import { loopbackResponse, loopbackStream } from '../providers/loopback.provider';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { callWithRetries, firstHeader } from '../upstream/call-with-retries';
@@ -44,6 +47,8 @@ type Translation = {
   decoded: ResponsesDecoded;
   /** The body with `previous_response_id` expanded: what a stored turn records as input. */
   expanded: Obj;
+  /** A `previous_response_id` this gateway did not store: the provider's own (passthrough only). */
+  upstreamPrevious?: string;
 };
 
 type Prepared = {
@@ -85,6 +90,7 @@ export class ResponsesService {
     private readonly router: ModelRouter,
     private readonly upstream: UpstreamClient,
     private readonly store: ResponsesStore,
+    private readonly firewall: FirewallService,
   ) {}
 
   async create(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
@@ -104,27 +110,46 @@ export class ResponsesService {
       if (!reply.raw.writableFinished) abort.abort();
     });
 
+    // The guard and the firewall read the decoded request, so they decode even a passthrough;
+    // when either changes it, it is encoded from the IR, even to a Responses upstream.
     let translation: Translation | null = null;
+    let mapping: ReadonlyMap<string, string> | null = null;
+    let rewritten = false;
+    if (this.rt.config.duplicateToolGuard || this.firewall.enabled) {
+      translation = await this.translate(req, body, true);
+      const ir = translation.decoded.ir;
+      rewritten = enforceDuplicateGuard(ir, this.rt.config.duplicateToolGuard, (v) =>
+        this.rt.logger.warn(
+          { requestId: req.id, action: v.action, repeats: v.repeats, tool: v.tool },
+          'repeated tool call',
+        ),
+      );
+      mapping = this.firewall.inspectRequest(ir, req);
+      rewritten ||= mapping !== null;
+    }
     let failure: ProtocolError | null = null;
     for (const provider of route.chain) {
       ctx.provider = provider.name;
       const target = this.targetOf(provider);
       if (target === null) {
         translation ??= await this.translate(req, body);
-        await this.serveLoopback(translation, body, route, req, reply);
+        await this.serveLoopback(translation, body, route, req, reply, mapping);
         return;
       }
       // A passthrough sends the body as it came; translation decodes once for the whole chain.
-      if (target !== 'openai-responses') translation ??= await this.translate(req, body);
-      const passthrough = target === 'openai-responses';
-      this.checkWorkMode(passthrough, provider);
+      const passthrough = target === 'openai-responses' && !rewritten;
+      // A previous response the provider owns cannot be expanded for another protocol: 400 here.
+      if (!passthrough && (!translation || (translation.upstreamPrevious && target !== 'openai-responses'))) {
+        translation = await this.translate(req, body);
+      }
+      this.checkWorkMode(target === 'openai-responses', provider);
       const prepared = passthrough
         ? this.passthroughBody(body, route)
         : this.translatedBody(translation!, target, route);
       const { url, headers } = upstreamTarget(provider, {
         model: route.served,
         stream: prepared.stream,
-        operation: passthrough ? 'responses' : 'generate',
+        operation: target === 'openai-responses' ? 'responses' : 'generate',
       });
       const attempt = await callWithRetries({
         upstream: this.upstream,
@@ -144,8 +169,9 @@ export class ResponsesService {
         } else {
           const opts = this.encodeOptions(translation!, body, route, provider);
           if (prepared.stream)
-            await this.translateStream(attempt.res, prepared, opts, translation!, route, req, reply);
-          else await this.translateJson(attempt.res, prepared, opts, translation!, route, req, reply);
+            await this.translateStream(attempt.res, prepared, opts, translation!, route, req, reply, mapping);
+          else
+            await this.translateJson(attempt.res, prepared, opts, translation!, route, req, reply, mapping);
         }
         return;
       }
@@ -190,10 +216,18 @@ export class ResponsesService {
     return principal.teamId;
   }
 
-  private async translate(req: FastifyRequest, body: Obj): Promise<Translation> {
+  /**
+   * Decodes the request, with the stored turn of `previous_response_id` expanded. With
+   * `upstreamOwned`, an id this gateway did not store is left to the provider (the request is
+   * decoded as it is, for the guard and the firewall to read).
+   */
+  private async translate(req: FastifyRequest, body: Obj, upstreamOwned = false): Promise<Translation> {
     const prev = body['previous_response_id'];
     const turn =
       typeof prev === 'string' && prev !== '' ? await this.store.turn(this.teamOf(req), prev) : undefined;
+    if (upstreamOwned && typeof prev === 'string' && prev !== '' && !turn) {
+      return { decoded: decodeResponsesRequest(body), expanded: body, upstreamPrevious: prev };
+    }
     const expanded = expandPreviousResponse(body, turn);
     const decoded = decodeResponsesRequest(expanded);
     if (decoded.ir.messages.length === 0)
@@ -229,6 +263,8 @@ export class ResponsesService {
 
   private translatedBody(t: Translation, target: ProtocolId, route: Route): Prepared {
     const encoded = getCodec(target).encodeRequest(t.decoded.ir, { model: route.served });
+    if (t.upstreamPrevious && target === 'openai-responses')
+      encoded.body['previous_response_id'] = t.upstreamPrevious;
     if (encoded.dropped.length > 0)
       this.rt.logger.debug(
         { from: 'openai-responses', to: target, dropped: encoded.dropped },
@@ -325,6 +361,7 @@ export class ResponsesService {
     route: Route,
     req: FastifyRequest,
     reply: FastifyReply,
+    mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const text = await res.body.text();
     let parsed: unknown;
@@ -340,6 +377,8 @@ export class ResponsesService {
       model: route.served,
     });
     recordUsage(req.sluice, ir.usage);
+    this.firewall.inspectResponse(answerText(ir), req);
+    if (mapping) restoreResponse(ir, mapping);
     const response = encodeResponsesResponse(ir, opts);
     if (response.status === 'failed') req.sluice.errorCode = response.error?.code ?? 'response_failed';
     await this.keep(req, t, response);
@@ -354,9 +393,12 @@ export class ResponsesService {
     route: Route,
     req: FastifyRequest,
     reply: FastifyReply,
+    mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const out = this.startSse(req, reply);
     const parser = new SseParser();
+    const restorer = mapping ? new IrStreamRestorer(mapping) : null;
+    const answer = new AnswerCollector();
     const decoder = getCodec(prepared.target).createStreamDecoder({
       ...(prepared.tools ? { tools: prepared.tools } : {}),
       model: route.served,
@@ -366,10 +408,9 @@ export class ResponsesService {
     let kept = false;
     const emit = async (irEvents: IrStreamEvent[], closing: boolean): Promise<void> => {
       const frames: SseEvent[] = [];
-      for (const ev of irEvents) {
-        this.observeIr(req.sluice, ev);
-        frames.push(...encoder.push(ev));
-      }
+      for (const ev of irEvents) this.observeIr(req.sluice, ev);
+      answer.add(irEvents);
+      for (const ev of restorer ? restorer.apply(irEvents) : irEvents) frames.push(...encoder.push(ev));
       if (closing) frames.push(...encoder.end());
       // The terminal event goes out only once the turn is stored: a client may continue from it at once.
       if (writer.done && !kept) {
@@ -391,6 +432,7 @@ export class ResponsesService {
       // The client still gets a terminal event when it is listening.
       if (!writer.done && !out.destroyed) await emit([], true).catch(() => undefined);
     } finally {
+      this.firewall.inspectResponse(answer.text(), req);
       if (!out.destroyed) out.end();
     }
   }
@@ -420,12 +462,15 @@ export class ResponsesService {
     route: Route,
     req: FastifyRequest,
     reply: FastifyReply,
+    mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const res = loopbackResponse(t.decoded.ir, req.id, Date.now());
     req.sluice.providerRequestId = res.id;
     recordUsage(req.sluice, res.usage);
+    this.firewall.inspectResponse(answerText(res), req);
     const opts = this.encodeOptions(t, body, route, null);
     if (!t.decoded.ir.stream) {
+      if (mapping) restoreResponse(res, mapping);
       const response = encodeResponsesResponse(res, opts);
       await this.keep(req, t, response);
       await reply.status(200).send(response);
@@ -434,7 +479,8 @@ export class ResponsesService {
     const out = this.startSse(req, reply);
     const encoder = new ResponsesStreamEncoder(opts);
     let kept = false;
-    for (const ev of loopbackStream(res)) {
+    const events = loopbackStream(res);
+    for (const ev of mapping ? new IrStreamRestorer(mapping).apply(events) : events) {
       const frames = encoder.push(ev);
       if (encoder.writer.done && !kept) {
         kept = true;
