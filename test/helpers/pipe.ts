@@ -59,7 +59,8 @@ export async function ledgerCounts(
       }
     };
     return {
-      events: await q('SELECT count(*)::text AS n FROM ledger.events'),
+      // Usage events only: the ledger also stores its own events (the default price catalogue at start).
+      events: await q("SELECT count(*)::text AS n FROM ledger.events WHERE type = 'usage.recorded.v1'"),
       audit: await q('SELECT count(*)::text AS n FROM ledger.request_audit'),
       distinctAudit: await q('SELECT count(DISTINCT request_id)::text AS n FROM ledger.request_audit'),
       rejected: await q('SELECT count(*)::text AS n FROM ledger.rejected_events'),

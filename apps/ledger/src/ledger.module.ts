@@ -4,6 +4,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { PassportModule } from '@nestjs/passport';
 import { EventStore } from '@sluice/event-store';
 import { AdminKeyStrategy, API_KEY_AUTHENTICATOR, ApiKeyAuthenticator } from '@sluice/identity';
+import { AccountingResolver, accountingRepositoryProvider } from './accounting/accounting.resolver';
+import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
 import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
 import { ProjectionsService } from './audit/projections.service';
 import { RequestAuditRepository } from './audit/request-audit.repository';
@@ -38,10 +40,16 @@ export class LedgerModule {
         // The ledger owns no key tables: its GraphQL accepts the master key only (for now).
         { provide: API_KEY_AUTHENTICATOR, useValue: new ApiKeyAuthenticator(null, runtime.masterKey, 0) },
         AdminKeyStrategy,
+        // Before the consumer: the default price catalogue is in the store before any usage (an async factory
+        // is awaited while the module is built, before every onModuleInit).
+        accountingBootstrapProvider,
         UsageIngestService,
         UsageConsumer,
         ProjectionsService,
         AuditResolver,
+        AccountingService,
+        accountingRepositoryProvider,
+        AccountingResolver,
       ],
     };
   }

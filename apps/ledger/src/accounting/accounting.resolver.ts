@@ -1,0 +1,220 @@
+import { BadRequestException, ConflictException, Inject, UseGuards } from '@nestjs/common';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { normalizedUsageSchema } from '@sluice/events';
+import { AdminAuthGuard } from '@sluice/identity';
+import { formatNanoUsd, usdToNano } from '@sluice/money';
+import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
+import { AccountingRepository } from './accounting.repository';
+import {
+  AccountingService,
+  commandEventId,
+  IdempotencyConflictError,
+  LEDGER_PRODUCER,
+  type CommandResult,
+} from './accounting.service';
+import {
+  AccountBalanceView,
+  BooksCheckView,
+  CorrectedUsageInput,
+  LedgerCommandResult,
+  PriceView,
+  TransferPageView,
+} from './accounting.types';
+import { isAccountingError } from './domain/accounting.errors';
+import { accountIds, accountSpec } from './domain/accounts';
+import {
+  CREDIT_TOPPED_UP_V1,
+  LEDGER_CORRECTION_V1,
+  creditToppedUpV1Schema,
+  ledgerCorrectionV1Schema,
+} from './domain/ledger-events';
+
+export const ACCOUNTING_REPOSITORY = Symbol('ACCOUNTING_REPOSITORY');
+const MAX_PAGE = 500;
+
+function badRequest(err: unknown): never {
+  if (err instanceof BadRequestException) throw err;
+  throw new BadRequestException(err instanceof Error ? err.message : String(err));
+}
+
+@Resolver()
+@UseGuards(AdminAuthGuard)
+export class AccountingResolver {
+  constructor(
+    @Inject(ACCOUNTING_REPOSITORY) private readonly repo: AccountingRepository,
+    private readonly accounting: AccountingService,
+  ) {}
+
+  @Query(() => [AccountBalanceView], { description: 'Balances of every account, or of one account key' })
+  async balances(
+    @Args('account', { type: () => String, nullable: true }) account: string | null,
+  ): Promise<AccountBalanceView[]> {
+    const rows = await this.repo.balances(account ?? null);
+    return rows.map((r) => ({
+      account: r.id,
+      kind: r.kind,
+      normalSide: r.normalSide,
+      debitsPostedNanoUsd: r.debitsPosted.toString(),
+      creditsPostedNanoUsd: r.creditsPosted.toString(),
+      debitsPendingNanoUsd: r.debitsPending.toString(),
+      creditsPendingNanoUsd: r.creditsPending.toString(),
+      balanceNanoUsd: r.balanceNanoUsd.toString(),
+      availableNanoUsd: r.availableNanoUsd.toString(),
+      balanceUsd: formatNanoUsd(r.balanceNanoUsd),
+    }));
+  }
+
+  @Query(() => TransferPageView, { description: 'The journal, oldest first, optionally for one account' })
+  async transfers(
+    @Args('account', { type: () => String, nullable: true }) account: string | null,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<TransferPageView> {
+    if (first < 1 || first > MAX_PAGE) throw new BadRequestException(`first must be 1-${MAX_PAGE}`);
+    if (after !== null && after !== undefined && !/^\d{1,19}$/.test(after))
+      throw new BadRequestException('after must be a cursor returned as endCursor');
+    const page = await this.repo.transfers(account ?? null, first, after ?? null);
+    return {
+      endCursor: page.endCursor,
+      hasNextPage: page.hasNextPage,
+      items: page.items.map((t) => ({
+        id: t.id,
+        seq: t.seq,
+        kind: t.kind,
+        debitAccount: t.debitAccountId,
+        creditAccount: t.creditAccountId,
+        amountNanoUsd: t.amountNanoUsd.toString(),
+        amountUsd: formatNanoUsd(t.amountNanoUsd),
+        code: t.code,
+        eventId: t.eventId,
+        leg: t.leg,
+        pendingId: t.pendingId,
+        timeoutAt: t.timeoutAt === null ? null : new Date(t.timeoutAt),
+        correctsTransferId: t.correctsTransferId,
+        bookedAt: new Date(t.bookedAt),
+        ref: JSON.stringify(t.ref),
+      })),
+    };
+  }
+
+  @Query(() => [PriceView], {
+    description: 'Price catalogue entries (every version) whose model or pattern matches `model`',
+  })
+  async prices(
+    @Args('model', { type: () => String, nullable: true }) model: string | null,
+  ): Promise<PriceView[]> {
+    const rows = await this.repo.prices(model ?? null);
+    return rows.map((r) => ({ ...r, team: r.teamId }));
+  }
+
+  @Query(() => BooksCheckView, { description: 'verify-balances: debits = credits, balances = journal' })
+  async booksCheck(): Promise<BooksCheckView> {
+    const c = await this.repo.check();
+    return {
+      balanced: c.balanced,
+      debitsPostedNanoUsd: c.debitsPosted.toString(),
+      creditsPostedNanoUsd: c.creditsPosted.toString(),
+      debitsPendingNanoUsd: c.debitsPending.toString(),
+      creditsPendingNanoUsd: c.creditsPending.toString(),
+      accounts: c.accounts,
+      transfers: c.transfers,
+      discrepantAccounts: c.discrepancies.map((d) => d.accountId),
+    };
+  }
+
+  @Mutation(() => LedgerCommandResult, {
+    description:
+      'Credits a team (credit.topped_up.v1). Idempotent: the event id derives from (team, idempotencyKey).',
+  })
+  async topUp(
+    @Args('team') team: string,
+    @Args('amountUsd', { description: 'Exact decimal USD, at most 9 decimals' }) amountUsd: string,
+    @Args('idempotencyKey') idempotencyKey: string,
+    @Args('source', { type: () => String, nullable: true, description: 'cash:<source>, default manual' })
+    source: string | null,
+    @Args('reference', { type: () => String, nullable: true }) reference: string | null,
+  ): Promise<LedgerCommandResult> {
+    let data;
+    try {
+      accountIds.team(team);
+      const src = source ?? 'manual';
+      accountSpec(accountIds.cash(src));
+      const amount = usdToNano(amountUsd);
+      if (amount <= 0n) throw new BadRequestException('amountUsd must be positive');
+      data = creditToppedUpV1Schema.parse({
+        teamId: team,
+        amountNanoUsd: amount.toString(),
+        source: src,
+        reference: reference ?? null,
+      });
+    } catch (err) {
+      badRequest(err);
+    }
+    this.checkKey(idempotencyKey);
+    return this.run({
+      eventId: commandEventId(CREDIT_TOPPED_UP_V1, team, idempotencyKey),
+      type: CREDIT_TOPPED_UP_V1,
+      subject: team,
+      occurredAt: new Date().toISOString(),
+      producer: LEDGER_PRODUCER,
+      correlationId: idempotencyKey,
+      data,
+    });
+  }
+
+  @Mutation(() => LedgerCommandResult, {
+    description:
+      'Reverses an event’s transfers (ledger.correction.v1) and, for usage, reposts the corrected token counts at the original price. Idempotent by idempotencyKey.',
+  })
+  async correction(
+    @Args('eventId', { type: () => ID }) eventId: string,
+    @Args('reason') reason: string,
+    @Args('idempotencyKey') idempotencyKey: string,
+    @Args('correctedUsage', { type: () => CorrectedUsageInput, nullable: true })
+    correctedUsage: CorrectedUsageInput | null,
+  ): Promise<LedgerCommandResult> {
+    this.checkKey(idempotencyKey);
+    let data;
+    try {
+      data = ledgerCorrectionV1Schema.parse({
+        correctsEventId: eventId,
+        reason,
+        ...(correctedUsage ? { correctedUsage: normalizedUsageSchema.parse({ ...correctedUsage }) } : {}),
+      });
+    } catch (err) {
+      badRequest(err);
+    }
+    const [original] = await this.accounting.findEvent(eventId);
+    if (!original) throw new BadRequestException(`no event ${eventId} in the ledger`);
+    return this.run({
+      eventId: commandEventId(LEDGER_CORRECTION_V1, 'correction', idempotencyKey),
+      type: LEDGER_CORRECTION_V1,
+      subject: original.subject,
+      occurredAt: new Date().toISOString(),
+      producer: LEDGER_PRODUCER,
+      correlationId: idempotencyKey,
+      data,
+    });
+  }
+
+  private checkKey(key: string): void {
+    if (key.length < 1 || key.length > 200)
+      throw new BadRequestException('idempotencyKey must be 1-200 characters');
+  }
+
+  private async run(event: Parameters<AccountingService['append']>[0]): Promise<CommandResult> {
+    try {
+      return await this.accounting.append(event);
+    } catch (err) {
+      if (err instanceof IdempotencyConflictError) throw new ConflictException(err.message);
+      if (isAccountingError(err)) throw new BadRequestException(err.message);
+      throw err;
+    }
+  }
+}
+
+export const accountingRepositoryProvider = {
+  provide: ACCOUNTING_REPOSITORY,
+  inject: [LEDGER_RUNTIME],
+  useFactory: (rt: LedgerRuntime): AccountingRepository => new AccountingRepository(rt.db, LEDGER_SCHEMA),
+};
