@@ -12,6 +12,7 @@ const mains = {
   ledger: 'apps/ledger/src/main.ts',
   marketplace: 'apps/marketplace/src/main.ts',
   migrate: 'apps/standalone/src/migrate.ts',
+  'ledger-verify': 'apps/ledger/src/accounting/verify.cli.ts',
 };
 if (!mains[target]) {
   console.error(`unknown target ${target}; one of: ${Object.keys(mains).join(', ')}`);

@@ -93,10 +93,11 @@ export class AccountingRepository {
   /** Journal order, oldest first; `after` is the `seq` cursor of the last item already seen. */
   async transfers(account: string | null, first: number, after: string | null): Promise<TransferPage> {
     const rows = await this.db.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM ${this.s}.transfers
+      `SELECT ${TRANSFER_COLUMNS} FROM ${this.s}.transfers t
         WHERE ($1::text IS NULL OR debit_account_id = $1 OR credit_account_id = $1)
           AND seq > $2::bigint
-        ORDER BY seq LIMIT $3`,
+        -- Qualified: unqualified, ORDER BY would sort by the text alias ("100" < "99").
+        ORDER BY t.seq LIMIT $3`,
       [account, after ?? '0', first + 1],
     );
     const page = rows.slice(0, first);

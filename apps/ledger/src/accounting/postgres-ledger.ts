@@ -38,6 +38,7 @@ export type TransferRow = {
   ref: Record<string, string>;
 };
 
+/** `seq` comes out as text: ORDER BY must name the table's column (`t.seq`), not this alias. */
 export const TRANSFER_COLUMNS =
   'id::text AS id, seq::text AS seq, body_hash, kind, debit_account_id, credit_account_id, amount_nano_usd::text AS amount_nano_usd, ledger, code, pending_id::text AS pending_id, timeout_at, corrects_transfer_id::text AS corrects_transfer_id, event_id::text AS event_id, leg, booked_at, ref';
 
@@ -122,7 +123,7 @@ export class PostgresLedger {
 
   async transfersOfEvent(tx: SqlExecutor, eventId: string): Promise<Transfer[]> {
     const rows = await tx.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} WHERE event_id = $1::uuid ORDER BY seq`,
+      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} t WHERE event_id = $1::uuid ORDER BY t.seq`,
       [eventId],
     );
     return rows.map(transferFromRow);
