@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
 import { startStandalone, type Standalone } from '@sluice/apps/standalone';
 import { lastToolResult, MockUpstream, toolResults } from '@sluice/testing';
 import { anthropicClient, geminiClient, openaiClient, type SdkClient } from '../helpers/sdk-clients';
@@ -113,6 +115,53 @@ describe('client protocol x upstream protocol', { timeout: 300_000 }, () => {
       });
     }
   }
+
+  it('embeddings pass through: OpenAI SDK (base64 by default) and @google/genai embedContent', async () => {
+    const openai = new OpenAI({ apiKey: s.masterKey, baseURL: `${s.urls.gateway}/v1`, maxRetries: 0 });
+    mock.enqueueFor({ endpoint: 'embeddings' }, { embedding: [0.25, -0.5, 1] });
+    const e = await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'hello' });
+    assert.deepEqual(e.data[0]?.embedding, [0.25, -0.5, 1]);
+    assert.equal(mock.lastRequest()!.path, '/v1/embeddings');
+    assert.equal((mock.lastRequest()!.body as { encoding_format?: string }).encoding_format, 'base64');
+    const genai = new GoogleGenAI({
+      apiKey: s.masterKey,
+      httpOptions: { baseUrl: s.urls.gateway, apiVersion: 'v1beta' },
+    });
+    mock.enqueueFor({ endpoint: 'embeddings' }, { embedding: [1, 2, 3] });
+    const g = await genai.models.embedContent({ model: 'gemini-embedding-001', contents: 'hello' });
+    assert.deepEqual(g.embeddings?.[0]?.values, [1, 2, 3]);
+    assert.match(
+      mock.lastRequest()!.path,
+      /^\/v1beta\/models\/gemini-embedding-001:(batchEmbedContents|embedContent)$/,
+    );
+  });
+
+  it('count tokens: Anthropic upstream asked; others counted by the tokenizer', async () => {
+    mock.enqueueFor({ endpoint: 'count-tokens' }, { tokenCount: 42 });
+    const viaUpstream = await fetch(`${s.urls.gateway}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: {
+        'x-api-key': s.masterKey,
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+      },
+      body: JSON.stringify({ model: 'claude-matrix', messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    assert.deepEqual(await viaUpstream.json(), { input_tokens: 42 });
+    const local = await fetch(`${s.urls.gateway}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': s.masterKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-matrix', messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    const n = ((await local.json()) as { input_tokens: number }).input_tokens;
+    assert.ok(n >= 2 && n < 20, `counted with the tokenizer: ${n}`);
+    const genai = new GoogleGenAI({
+      apiKey: s.masterKey,
+      httpOptions: { baseUrl: s.urls.gateway, apiVersion: 'v1beta' },
+    });
+    const counted = await genai.models.countTokens({ model: 'claude-matrix', contents: 'hello there' });
+    assert.ok((counted.totalTokens ?? 0) >= 2);
+  });
 
   it('retries a 429 honouring retry-after before the first byte, then answers', async () => {
     mock.enqueue({ error: { status: 429, retryAfterSeconds: 0 } }, { text: 'after retry' });

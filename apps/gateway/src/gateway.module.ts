@@ -12,6 +12,7 @@ import { DataPlaneGuard } from './auth/data-plane.guard';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { AnthropicController } from './anthropic/anthropic.controller';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
+import { EmbeddingsService } from './embeddings/embeddings.service';
 import { GeminiController } from './gemini/gemini.controller';
 import { FirewallService } from './firewall/firewall.service';
 import { CountTokensService } from './proxy/count-tokens.service';
@@ -59,6 +60,7 @@ export class GatewayModule {
         FirewallService,
         ProxyService,
         CountTokensService,
+        EmbeddingsService,
         ResponsesStore,
         ResponsesService,
       ],

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataPlaneGuard } from '../auth/data-plane.guard';
 import { GatewayError } from '../common/gateway-error';
+import { EmbeddingsService } from '../embeddings/embeddings.service';
 import { CountTokensService } from '../proxy/count-tokens.service';
 import { ProxyService } from '../proxy/proxy.service';
 import { ModelRouter } from '../routing/model-router.service';
@@ -17,6 +18,7 @@ export class GeminiController {
     private readonly proxy: ProxyService,
     private readonly counter: CountTokensService,
     private readonly router: ModelRouter,
+    private readonly embeddings: EmbeddingsService,
   ) {}
 
   @Get('/v1beta/models')
@@ -71,6 +73,10 @@ export class GeminiController {
       case 'countTokens':
         req.sluice.endpoint = 'gemini.count_tokens';
         return this.counter.count({ client: 'gemini', req, reply, body, pathModel: model });
+      case 'embedContent':
+      case 'batchEmbedContents':
+        req.sluice.endpoint = 'gemini.embed_content';
+        return this.embeddings.gemini(req, reply, body, model, m[2] === 'batchEmbedContents');
       default:
         throw new GatewayError(404, 'not_found', `Gemini method '${m[2]}' is not served by this gateway.`);
     }

@@ -23,7 +23,13 @@ export type TargetOptions = {
   anthropicBeta?: string | undefined;
   /** `embeddings`, `count_tokens`, `responses` instead of generation. */
   operation?:
-    'generate' | 'embeddings' | 'count_tokens' | 'responses' | 'embed_content' | 'gemini_count_tokens';
+    | 'generate'
+    | 'embeddings'
+    | 'count_tokens'
+    | 'responses'
+    | 'embed_content'
+    | 'batch_embed_contents'
+    | 'gemini_count_tokens';
 };
 
 function join(base: string, path: string): string {
@@ -61,11 +67,13 @@ export function upstreamTarget(
       const method =
         op === 'embed_content'
           ? 'embedContent'
-          : op === 'gemini_count_tokens'
-            ? 'countTokens'
-            : o.stream
-              ? 'streamGenerateContent?alt=sse'
-              : 'generateContent';
+          : op === 'batch_embed_contents'
+            ? 'batchEmbedContents'
+            : op === 'gemini_count_tokens'
+              ? 'countTokens'
+              : o.stream
+                ? 'streamGenerateContent?alt=sse'
+                : 'generateContent';
       return { url: join(p.baseUrl, `/v1beta/models/${model}:${method}`), headers };
     }
     case 'loopback':
