@@ -215,6 +215,70 @@ describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
     });
   });
 
+  describe('per-team and per-key policies', () => {
+    it('a team override and a key override apply over the global mode, changed at once through the admin API', async () => {
+      const gw = await gateway({ SLUICE_FIREWALL_MODE: 'monitor' });
+      const admin = async (
+        method: string,
+        path: string,
+        body?: unknown,
+      ): Promise<{ status: number; json: Json }> => {
+        const res = await fetch(`${gw.url}/api/v1/admin${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${TEST_MASTER_KEY}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: res.status, json: (await res.json()) as Json };
+      };
+      const team = (await admin('POST', '/teams', { name: 'fw-team' })).json;
+      const key = (await admin('POST', `/teams/${team['id'] as string}/keys`, { name: 'k' })).json;
+      let lastBody = '';
+      const chatAs = async (): Promise<number> => {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key['key'] as string}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-fw', messages: [{ role: 'user', content: PROMPT }] }),
+        });
+        lastBody = await res.text();
+        return res.status;
+      };
+
+      mock.enqueue({ text: 'a' });
+      assert.equal(await chatAs(), 200, 'global monitor lets it through');
+      assert.ok(mock.lastRequest()!.rawBody.includes(SECRETS.github), 'monitor does not change the request');
+
+      assert.equal(
+        (await admin('PUT', `/teams/${team['id'] as string}/firewall`, { mode: 'enforce' })).status,
+        200,
+      );
+      assert.equal(await chatAs(), 403, 'the team override blocks');
+
+      const keyPolicy = await admin('PUT', `/keys/${key['id'] as string}/firewall`, {
+        mode: 'redact',
+        actions: { email: 'monitor' },
+      });
+      assert.equal(keyPolicy.status, 200, JSON.stringify(keyPolicy.json));
+      mock.enqueue({ text: 'b' });
+      assert.equal(await chatAs(), 200, `the key override redacts instead: ${lastBody}`);
+      const seen = mock.lastRequest()!.rawBody;
+      assert.ok(!seen.includes(SECRETS.github));
+      assert.ok(seen.includes(SECRETS.email), 'the per-detector action keeps e-mail in monitor');
+
+      assert.equal(
+        (await admin('PUT', `/keys/${key['id'] as string}/firewall`, { actions: { nope: 'block' } })).status,
+        400,
+      );
+      assert.equal((await admin('PUT', `/teams/team_missing/firewall`, { mode: 'off' })).status, 404);
+      assert.equal((await admin('DELETE', `/keys/${key['id'] as string}/firewall`)).status, 200);
+      assert.equal((await admin('DELETE', `/teams/${team['id'] as string}/firewall`)).status, 200);
+      mock.enqueue({ text: 'c' });
+      assert.equal(await chatAs(), 200, 'back to the global policy');
+    });
+  });
+
   describe('enforce mode', () => {
     it('blocks in the caller protocol, naming detectors and places but never values; nothing goes upstream', async () => {
       const gw = await gateway({ SLUICE_FIREWALL_MODE: 'enforce' });

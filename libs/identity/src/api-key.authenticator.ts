@@ -69,5 +69,8 @@ export class ApiKeyAuthenticator {
 
 function toPrincipal(row: KeyLookup | null): Principal | null {
   if (!row || row.revoked || row.teamDisabled) return null;
-  return { kind: 'team', teamId: row.teamId, keyId: row.keyId };
+  const principal: Principal = { kind: 'team', teamId: row.teamId, keyId: row.keyId };
+  if (row.teamFirewall || row.keyFirewall)
+    principal.firewall = { team: row.teamFirewall ?? null, key: row.keyFirewall ?? null };
+  return principal;
 }

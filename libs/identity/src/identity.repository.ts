@@ -1,8 +1,15 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { SqlExecutor } from '@sluice/database';
 import { generateApiKey, hashApiKey, keyPrefix } from './api-keys';
+import type { FirewallOverride } from './principal';
 
-export type Team = { id: string; name: string; createdAt: string; disabledAt: string | null };
+export type Team = {
+  id: string;
+  name: string;
+  createdAt: string;
+  disabledAt: string | null;
+  firewall: FirewallOverride | null;
+};
 export type ApiKeyRecord = {
   id: string;
   teamId: string;
@@ -10,8 +17,16 @@ export type ApiKeyRecord = {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  firewall: FirewallOverride | null;
 };
-export type KeyLookup = { keyId: string; teamId: string; revoked: boolean; teamDisabled: boolean };
+export type KeyLookup = {
+  keyId: string;
+  teamId: string;
+  revoked: boolean;
+  teamDisabled: boolean;
+  teamFirewall?: FirewallOverride | null;
+  keyFirewall?: FirewallOverride | null;
+};
 
 export class IdentityError extends Error {
   constructor(
@@ -22,7 +37,13 @@ export class IdentityError extends Error {
   }
 }
 
-type TeamRow = { id: string; name: string; created_at: Date; disabled_at: Date | null };
+type TeamRow = {
+  id: string;
+  name: string;
+  created_at: Date;
+  disabled_at: Date | null;
+  firewall: FirewallOverride | null;
+};
 type KeyRow = {
   id: string;
   team_id: string;
@@ -30,6 +51,7 @@ type KeyRow = {
   key_prefix: string;
   created_at: Date;
   revoked_at: Date | null;
+  firewall: FirewallOverride | null;
 };
 
 const toTeam = (r: TeamRow): Team => ({
@@ -37,6 +59,7 @@ const toTeam = (r: TeamRow): Team => ({
   name: r.name,
   createdAt: r.created_at.toISOString(),
   disabledAt: r.disabled_at ? r.disabled_at.toISOString() : null,
+  firewall: r.firewall ?? null,
 });
 const toKey = (r: KeyRow): ApiKeyRecord => ({
   id: r.id,
@@ -45,6 +68,7 @@ const toKey = (r: KeyRow): ApiKeyRecord => ({
   prefix: r.key_prefix,
   createdAt: r.created_at.toISOString(),
   revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
+  firewall: r.firewall ?? null,
 });
 
 function checkName(name: unknown): string {
@@ -65,7 +89,7 @@ export class IdentityRepository {
     const clean = checkName(name);
     try {
       const [row] = await this.db.query<TeamRow>(
-        `INSERT INTO ${this.schema}.teams (id, name) VALUES ($1, $2) RETURNING id, name, created_at, disabled_at`,
+        `INSERT INTO ${this.schema}.teams (id, name) VALUES ($1, $2) RETURNING id, name, created_at, disabled_at, firewall`,
         [`team_${uuidv7().replace(/-/g, '')}`, clean],
       );
       return toTeam(row!);
@@ -79,14 +103,14 @@ export class IdentityRepository {
 
   async listTeams(): Promise<Team[]> {
     const rows = await this.db.query<TeamRow>(
-      `SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams ORDER BY created_at, id`,
+      `SELECT id, name, created_at, disabled_at, firewall FROM ${this.schema}.teams ORDER BY created_at, id`,
     );
     return rows.map(toTeam);
   }
 
   async getTeam(id: string): Promise<Team> {
     const [row] = await this.db.query<TeamRow>(
-      `SELECT id, name, created_at, disabled_at FROM ${this.schema}.teams WHERE id = $1`,
+      `SELECT id, name, created_at, disabled_at, firewall FROM ${this.schema}.teams WHERE id = $1`,
       [id],
     );
     if (!row) throw new IdentityError('TEAM_NOT_FOUND', `team ${id} not found`);
@@ -96,7 +120,7 @@ export class IdentityRepository {
   /** Disables the team and revokes all its keys. */
   async disableTeam(id: string): Promise<Team> {
     const [row] = await this.db.query<TeamRow>(
-      `UPDATE ${this.schema}.teams SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1 RETURNING id, name, created_at, disabled_at`,
+      `UPDATE ${this.schema}.teams SET disabled_at = coalesce(disabled_at, now()) WHERE id = $1 RETURNING id, name, created_at, disabled_at, firewall`,
       [id],
     );
     if (!row) throw new IdentityError('TEAM_NOT_FOUND', `team ${id} not found`);
@@ -114,7 +138,7 @@ export class IdentityRepository {
     const key = generateApiKey();
     const [row] = await this.db.query<KeyRow>(
       `INSERT INTO ${this.schema}.api_keys (id, team_id, name, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, team_id, name, key_prefix, created_at, revoked_at`,
+       RETURNING id, team_id, name, key_prefix, created_at, revoked_at, firewall`,
       [`key_${uuidv7().replace(/-/g, '')}`, teamId, checkName(name), hashApiKey(key), keyPrefix(key)],
     );
     return { record: toKey(row!), key };
@@ -123,11 +147,11 @@ export class IdentityRepository {
   async listKeys(teamId?: string): Promise<ApiKeyRecord[]> {
     const rows = teamId
       ? await this.db.query<KeyRow>(
-          `SELECT id, team_id, name, key_prefix, created_at, revoked_at FROM ${this.schema}.api_keys WHERE team_id = $1 ORDER BY created_at, id`,
+          `SELECT id, team_id, name, key_prefix, created_at, revoked_at, firewall FROM ${this.schema}.api_keys WHERE team_id = $1 ORDER BY created_at, id`,
           [teamId],
         )
       : await this.db.query<KeyRow>(
-          `SELECT id, team_id, name, key_prefix, created_at, revoked_at FROM ${this.schema}.api_keys ORDER BY created_at, id`,
+          `SELECT id, team_id, name, key_prefix, created_at, revoked_at, firewall FROM ${this.schema}.api_keys ORDER BY created_at, id`,
         );
     return rows.map(toKey);
   }
@@ -135,7 +159,7 @@ export class IdentityRepository {
   async revokeKey(id: string): Promise<ApiKeyRecord> {
     const [row] = await this.db.query<KeyRow>(
       `UPDATE ${this.schema}.api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
-       RETURNING id, team_id, name, key_prefix, created_at, revoked_at`,
+       RETURNING id, team_id, name, key_prefix, created_at, revoked_at, firewall`,
       [id],
     );
     if (!row) throw new IdentityError('KEY_NOT_FOUND', `key ${id} not found`);
@@ -148,8 +172,10 @@ export class IdentityRepository {
       team_id: string;
       revoked_at: Date | null;
       disabled_at: Date | null;
+      key_firewall: FirewallOverride | null;
+      team_firewall: FirewallOverride | null;
     }>(
-      `SELECT k.id, k.team_id, k.revoked_at, t.disabled_at
+      `SELECT k.id, k.team_id, k.revoked_at, t.disabled_at, k.firewall AS key_firewall, t.firewall AS team_firewall
          FROM ${this.schema}.api_keys k JOIN ${this.schema}.teams t ON t.id = k.team_id
         WHERE k.key_hash = $1`,
       [hash],
@@ -160,6 +186,29 @@ export class IdentityRepository {
       teamId: row.team_id,
       revoked: row.revoked_at !== null,
       teamDisabled: row.disabled_at !== null,
+      teamFirewall: row.team_firewall,
+      keyFirewall: row.key_firewall,
     };
+  }
+
+  /** Sets (or, with null, clears) a team's firewall override. */
+  async setTeamFirewall(id: string, policy: FirewallOverride | null): Promise<Team> {
+    const [row] = await this.db.query<TeamRow>(
+      `UPDATE ${this.schema}.teams SET firewall = $2::jsonb WHERE id = $1 RETURNING id, name, created_at, disabled_at, firewall`,
+      [id, policy === null ? null : JSON.stringify(policy)],
+    );
+    if (!row) throw new IdentityError('TEAM_NOT_FOUND', `team ${id} not found`);
+    return toTeam(row);
+  }
+
+  /** Sets (or, with null, clears) an API key's firewall override. */
+  async setKeyFirewall(id: string, policy: FirewallOverride | null): Promise<ApiKeyRecord> {
+    const [row] = await this.db.query<KeyRow>(
+      `UPDATE ${this.schema}.api_keys SET firewall = $2::jsonb WHERE id = $1
+       RETURNING id, team_id, name, key_prefix, created_at, revoked_at, firewall`,
+      [id, policy === null ? null : JSON.stringify(policy)],
+    );
+    if (!row) throw new IdentityError('KEY_NOT_FOUND', `key ${id} not found`);
+    return toKey(row);
   }
 }

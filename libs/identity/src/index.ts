@@ -16,7 +16,7 @@ export {
   type KeyLookup,
 } from './identity.repository';
 export { ApiKeyAuthenticator } from './api-key.authenticator';
-export { MASTER_KEY_ID, DEFAULT_TEAM_ID, type Principal } from './principal';
+export { MASTER_KEY_ID, DEFAULT_TEAM_ID, type Principal, type FirewallOverride } from './principal';
 export {
   AdminKeyStrategy,
   AdminAuthGuard,

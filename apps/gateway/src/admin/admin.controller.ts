@@ -1,15 +1,44 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { listDetectors } from '@sluice/firewall';
 import {
   AdminAuthGuard,
   API_KEY_AUTHENTICATOR,
   IdentityError,
   type ApiKeyAuthenticator,
+  type FirewallOverride,
   type IdentityRepository,
 } from '@sluice/identity';
 import { GatewayError } from '../common/gateway-error';
 import { IDENTITY_REPOSITORY } from './admin.tokens';
 
 type NameBody = { name?: unknown } | undefined;
+
+const DETECTORS = new Set(listDetectors().map((d) => d.id));
+const firewallOverrideSchema = z
+  .object({
+    mode: z.enum(['off', 'monitor', 'enforce', 'redact']).optional(),
+    actions: z
+      .record(z.enum(['redact', 'block', 'monitor', 'ignore']))
+      .refine((a) => Object.keys(a).every((id) => DETECTORS.has(id)), {
+        message: 'unknown detector id (see docs/firewall.md)',
+      })
+      .optional(),
+  })
+  .strict();
+
+function parseOverride(body: unknown): FirewallOverride {
+  const parsed = firewallOverrideSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GatewayError(
+      400,
+      'invalid_request',
+      `Invalid firewall policy: ${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
 
 /** Teams and API keys, admin key only. A new key is shown once, in the creation response. */
 @Controller('/api/v1/admin')
@@ -55,6 +84,35 @@ export class AdminController {
   async listTeamKeys(@Param('id') teamId: string): Promise<unknown> {
     await mapErrors(() => this.identity.getTeam(teamId));
     return { data: await this.identity.listKeys(teamId) };
+  }
+
+  /** The team's firewall override ({mode?, actions?}); its keys inherit it unless they override it. */
+  @Put('/teams/:id/firewall')
+  async setTeamFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    const team = await mapErrors(() => this.identity.setTeamFirewall(id, parseOverride(body)));
+    this.auth.invalidate();
+    return team;
+  }
+
+  @Delete('/teams/:id/firewall')
+  async clearTeamFirewall(@Param('id') id: string): Promise<unknown> {
+    const team = await mapErrors(() => this.identity.setTeamFirewall(id, null));
+    this.auth.invalidate();
+    return team;
+  }
+
+  @Put('/keys/:id/firewall')
+  async setKeyFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    const key = await mapErrors(() => this.identity.setKeyFirewall(id, parseOverride(body)));
+    this.auth.invalidate();
+    return key;
+  }
+
+  @Delete('/keys/:id/firewall')
+  async clearKeyFirewall(@Param('id') id: string): Promise<unknown> {
+    const key = await mapErrors(() => this.identity.setKeyFirewall(id, null));
+    this.auth.invalidate();
+    return key;
   }
 
   @Get('/keys')

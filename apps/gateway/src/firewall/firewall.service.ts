@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHmac } from 'node:crypto';
 import type { UsageRecordedV1 } from '@sluice/events';
-import { decide, redactSegments, Scanner, type FindingSummary, type FirewallPolicy } from '@sluice/firewall';
+import {
+  decide,
+  mergePolicies,
+  redactSegments,
+  Scanner,
+  type FindingSummary,
+  type FirewallPolicy,
+} from '@sluice/firewall';
 import type { IrRequest } from '@sluice/protocols';
 import { GatewayError } from '../common/gateway-error';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
@@ -30,8 +37,17 @@ export class FirewallService {
     this.policy = { mode: cfg.mode, actions: cfg.actions };
   }
 
-  get enabled(): boolean {
-    return this.policy.mode !== 'off';
+  /** Whether this caller's requests are inspected at all (its merged policy is not `off`). */
+  enabledFor(req: FastifyRequest): boolean {
+    return this.policyFor(req).mode !== 'off';
+  }
+
+  /** Global policy, then the team's override, then the key's. */
+  policyFor(req: FastifyRequest): FirewallPolicy {
+    const overrides = req.sluice.principal?.firewall;
+    return overrides
+      ? mergePolicies(this.policy, overrides.team ?? undefined, overrides.key ?? undefined)
+      : this.policy;
   }
 
   /**
@@ -40,10 +56,11 @@ export class FirewallService {
    * 403 naming the detectors and where they were found when the policy blocks.
    */
   inspectRequest(ir: IrRequest, req: FastifyRequest): Map<string, string> | null {
-    if (!this.enabled) return null;
+    const policy = this.policyFor(req);
+    if (policy.mode === 'off') return null;
     const seg = requestSegments(ir);
     if (seg.segments.length === 0) return null;
-    const decision = decide(this.scanner.scanSegments(seg.segments), this.policy, seg.names);
+    const decision = decide(this.scanner.scanSegments(seg.segments), policy, seg.names);
     this.audit(req, decision.audit, 'request');
     switch (decision.outcome) {
       case 'allow':
@@ -65,8 +82,9 @@ export class FirewallService {
 
   /** Scans what the model answered (a secret it echoes or invents): recorded in the audit. */
   inspectResponse(text: string, req: FastifyRequest): void {
-    if (!this.enabled || text === '') return;
-    const decision = decide(this.scanner.scan(text), { ...this.policy, mode: 'monitor' });
+    const policy = this.policyFor(req);
+    if (policy.mode === 'off' || text === '') return;
+    const decision = decide(this.scanner.scan(text), { ...policy, mode: 'monitor' });
     this.audit(req, decision.audit, 'response');
   }
 

@@ -115,7 +115,7 @@ export class ResponsesService {
     let translation: Translation | null = null;
     let mapping: ReadonlyMap<string, string> | null = null;
     let rewritten = false;
-    if (this.rt.config.duplicateToolGuard || this.firewall.enabled) {
+    if (this.rt.config.duplicateToolGuard || this.firewall.enabledFor(req)) {
       translation = await this.translate(req, body, true);
       const ir = translation.decoded.ir;
       rewritten = enforceDuplicateGuard(ir, this.rt.config.duplicateToolGuard, (v) =>
