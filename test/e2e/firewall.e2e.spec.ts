@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startGatewayServer, type GatewayServer } from '@sluice/apps/gateway';
 import {
@@ -276,6 +278,85 @@ describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
       assert.equal((await admin('DELETE', `/teams/${team['id'] as string}/firewall`)).status, 200);
       mock.enqueue({ text: 'c' });
       assert.equal(await chatAs(), 200, 'back to the global policy');
+    });
+  });
+
+  describe('external analyzer (Presidio-compatible HTTP filter)', () => {
+    let analyzer: Server;
+    let analyzerUrl = '';
+    let down = false;
+    before(async () => {
+      // Finds person names the way an NLP sidecar would; offsets in code points of the text it got.
+      analyzer = createServer((req, res) => {
+        let raw = '';
+        req.on('data', (c: Buffer) => (raw += c.toString()));
+        req.on('end', () => {
+          if (down) {
+            res.writeHead(500);
+            res.end('down');
+            return;
+          }
+          const text =
+            (JSON.parse(raw) as { input?: string; text?: string }).input ??
+            (JSON.parse(raw) as { text?: string }).text ??
+            '';
+          const entities = [...text.matchAll(/John Smith/g)].map((m) => ({
+            type: 'PERSON',
+            start: [...text.slice(0, m.index)].length,
+            end: [...text.slice(0, m.index)].length + 10,
+          }));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ allowed: true, entities }));
+        });
+      });
+      await new Promise<void>((r) => analyzer.listen(0, '127.0.0.1', r));
+      analyzerUrl = `http://127.0.0.1:${(analyzer.address() as AddressInfo).port}/filter`;
+    });
+    after(async () => {
+      analyzer.closeAllConnections();
+      await new Promise<void>((r) => analyzer.close(() => r()));
+    });
+
+    it('redacts what the analyzer finds, and restores it in the answer', async () => {
+      const gw = await gateway({ SLUICE_FIREWALL_MODE: 'redact', SLUICE_FIREWALL_ANALYZER_URL: analyzerUrl });
+      const r = await post(`${gw.url}/v1/chat/completions`, {
+        model: 'gpt-fw',
+        messages: [{ role: 'user', content: 'Write to John Smith about token ' + SECRETS.github }],
+      });
+      assert.equal(r.status, 200, r.text);
+      const upstream = mock.lastRequest()!.rawBody;
+      assert.ok(!upstream.includes('John Smith'), 'the name never reaches the provider');
+      assert.ok(!upstream.includes(SECRETS.github), 'local detectors still apply');
+      assert.match(upstream, /\[PERSON_[0-9a-f]{6}\]/);
+      assert.ok(r.text.includes('John Smith'), 'the client gets the name back');
+    });
+
+    it('on analyzer failure: allow keeps serving on local detectors, block refuses with 503', async () => {
+      down = true;
+      try {
+        const allow = await gateway({
+          SLUICE_FIREWALL_MODE: 'redact',
+          SLUICE_FIREWALL_ANALYZER_URL: analyzerUrl,
+          SLUICE_FIREWALL_ANALYZER_ON_ERROR: 'allow',
+        });
+        const ok = await post(`${allow.url}/v1/chat/completions`, {
+          model: 'gpt-fw',
+          messages: [{ role: 'user', content: 'hi John Smith' }],
+        });
+        assert.equal(ok.status, 200);
+        const block = await gateway({
+          SLUICE_FIREWALL_MODE: 'redact',
+          SLUICE_FIREWALL_ANALYZER_URL: analyzerUrl,
+          SLUICE_FIREWALL_ANALYZER_ON_ERROR: 'block',
+        });
+        const refused = await post(`${block.url}/v1/chat/completions`, {
+          model: 'gpt-fw',
+          messages: [{ role: 'user', content: 'hi John Smith' }],
+        });
+        assert.equal(refused.status, 503);
+      } finally {
+        down = false;
+      }
     });
   });
 

@@ -57,6 +57,10 @@ const gatewaySchema = z.object({
     )
     .default(''),
   SLUICE_FIREWALL_KEY: optionalString,
+  SLUICE_FIREWALL_ANALYZER_URL: z.string().url().optional(),
+  SLUICE_FIREWALL_ANALYZER_TOKEN: optionalString,
+  SLUICE_FIREWALL_ANALYZER_TIMEOUT_MS: positiveInt(800),
+  SLUICE_FIREWALL_ANALYZER_ON_ERROR: z.enum(['allow', 'block']).default('allow'),
   SLUICE_ADMIN_PORT: port(8079),
   SLUICE_OPENAI_PORT: port(8082),
   SLUICE_ANTHROPIC_PORT: port(8083),
@@ -108,6 +112,13 @@ export type GatewayConfig = SharedConfig & {
     mode: 'off' | 'monitor' | 'enforce' | 'redact';
     actions: Record<string, 'redact' | 'block' | 'monitor' | 'ignore'>;
     key: string | undefined;
+    /** Optional external analyzer (names, addresses: NLP) over the Presidio-compatible HTTP filter protocol. */
+    analyzer: {
+      url: string;
+      token: string | undefined;
+      timeoutMs: number;
+      onError: 'allow' | 'block';
+    } | null;
   };
   /** Multi-port mode (as in the Tokligence gateway): one port per API family besides the facade. */
   multiPort: { admin: number; openai: number; anthropic: number; gemini: number } | null;
@@ -195,6 +206,14 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
           .map(([k, v]) => [k, v as 'redact' | 'block' | 'monitor' | 'ignore']),
       ),
       key: g.SLUICE_FIREWALL_KEY,
+      analyzer: g.SLUICE_FIREWALL_ANALYZER_URL
+        ? {
+            url: g.SLUICE_FIREWALL_ANALYZER_URL,
+            token: g.SLUICE_FIREWALL_ANALYZER_TOKEN,
+            timeoutMs: g.SLUICE_FIREWALL_ANALYZER_TIMEOUT_MS,
+            onError: g.SLUICE_FIREWALL_ANALYZER_ON_ERROR,
+          }
+        : null,
     },
     multiPort:
       g.SLUICE_MULTI_PORT === 'true' || g.SLUICE_MULTI_PORT === '1'

@@ -4,9 +4,11 @@ import { createHmac } from 'node:crypto';
 import type { UsageRecordedV1 } from '@sluice/events';
 import {
   decide,
+  HttpAnalyzerClient,
   mergePolicies,
   redactSegments,
   Scanner,
+  type Finding,
   type FindingSummary,
   type FirewallPolicy,
 } from '@sluice/firewall';
@@ -28,6 +30,7 @@ export class FirewallService {
   private readonly scanner: Scanner;
   private readonly policy: FirewallPolicy;
   private readonly secret: string;
+  private readonly analyzer: HttpAnalyzerClient | null;
 
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {
     const cfg = rt.config.firewall;
@@ -35,6 +38,15 @@ export class FirewallService {
     this.secret = cfg.key ?? createHmac('sha256', rt.masterKey).update('sluice-firewall-v1').digest('hex');
     this.scanner = new Scanner({ fingerprintKey: this.secret });
     this.policy = { mode: cfg.mode, actions: cfg.actions };
+    this.analyzer = cfg.analyzer
+      ? new HttpAnalyzerClient({
+          endpoint: cfg.analyzer.url,
+          timeoutMs: cfg.analyzer.timeoutMs,
+          onError: cfg.analyzer.onError,
+          fingerprintKey: this.secret,
+          ...(cfg.analyzer.token ? { token: cfg.analyzer.token } : {}),
+        })
+      : null;
   }
 
   /** Whether this caller's requests are inspected at all (its merged policy is not `off`). */
@@ -55,12 +67,15 @@ export class FirewallService {
    * when something was redacted (the caller restores the answer with it), null otherwise; throws a
    * 403 naming the detectors and where they were found when the policy blocks.
    */
-  inspectRequest(ir: IrRequest, req: FastifyRequest): Map<string, string> | null {
+  async inspectRequest(ir: IrRequest, req: FastifyRequest): Promise<Map<string, string> | null> {
     const policy = this.policyFor(req);
     if (policy.mode === 'off') return null;
     const seg = requestSegments(ir);
     if (seg.segments.length === 0) return null;
-    const decision = decide(this.scanner.scanSegments(seg.segments), policy, seg.names);
+    const findings = this.scanner.scanSegments(seg.segments);
+    if (this.analyzer) findings.push(...(await this.analyze(seg.segments, findings, req)));
+    findings.sort((a, b) => (a.segment ?? 0) - (b.segment ?? 0) || a.start - b.start);
+    const decision = decide(findings, policy, seg.names);
     this.audit(req, decision.audit, 'request');
     switch (decision.outcome) {
       case 'allow':
@@ -78,6 +93,59 @@ export class FirewallService {
         return mapping;
       }
     }
+  }
+
+  /**
+   * The external analyzer (names, addresses: what needs NLP) over the request's text, joined; its
+   * findings are mapped back to segments, and dropped where a local detector already found
+   * something. On its failure the configured policy applies: allow (local findings only) or block.
+   */
+  private async analyze(
+    segments: readonly string[],
+    local: readonly Finding[],
+    req: FastifyRequest,
+  ): Promise<Finding[]> {
+    const SEP = '\n\n';
+    const starts: number[] = [];
+    let at = 0;
+    for (const s of segments) {
+      starts.push(at);
+      at += s.length + SEP.length;
+    }
+    const result = await this.analyzer!.analyze({
+      direction: 'input',
+      text: segments.join(SEP),
+      ...(req.sluice.modelRequested ? { model: req.sluice.modelRequested } : {}),
+      ...(req.sluice.endpoint ? { endpoint: req.sluice.endpoint } : {}),
+      ...(req.sluice.principal ? { tenantId: req.sluice.principal.teamId } : {}),
+    });
+    if (result.status !== 'ok') {
+      this.rt.logger.warn({ requestId: req.id, status: result.status }, 'firewall analyzer unavailable');
+      if (result.block)
+        throw new GatewayError(
+          503,
+          'overloaded',
+          'The prompt firewall analyzer is unavailable and the policy blocks on error; retry shortly.',
+        );
+      return [];
+    }
+    if (result.block)
+      throw new GatewayError(
+        403,
+        'firewall_blocked',
+        `Request blocked by the prompt firewall analyzer${result.blockReason ? `: ${result.blockReason}` : ''}.`,
+      );
+    const out: Finding[] = [];
+    for (const f of result.findings) {
+      let segment = starts.length - 1;
+      while (segment > 0 && starts[segment]! > f.start) segment--;
+      const start = f.start - starts[segment]!;
+      const end = f.end - starts[segment]!;
+      if (end > segments[segment]!.length) continue;
+      const overlaps = local.some((l) => l.segment === segment && l.start < end && start < l.end);
+      if (!overlaps) out.push({ ...f, start, end, segment });
+    }
+    return out;
   }
 
   /** Scans what the model answered (a secret it echoes or invents): recorded in the audit. */

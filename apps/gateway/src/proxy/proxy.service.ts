@@ -104,7 +104,7 @@ export class ProxyService {
       ),
     );
     // Redaction rewrites the request; the mapping restores the answer for the client.
-    const mapping = this.firewall.inspectRequest(ir, req);
+    const mapping = await this.firewall.inspectRequest(ir, req);
     const reencode = guarded || mapping !== null;
 
     const abort = new AbortController();

@@ -124,7 +124,7 @@ export class ResponsesService {
           'repeated tool call',
         ),
       );
-      mapping = this.firewall.inspectRequest(ir, req);
+      mapping = await this.firewall.inspectRequest(ir, req);
       rewritten ||= mapping !== null;
     }
     let failure: ProtocolError | null = null;
