@@ -212,6 +212,66 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
     );
   });
 
+  it('corrects a usage event through GraphQL: reversed, repriced at the original price, once per key', async () => {
+    const { m, e } = usage.find((u) => u.e.data.teamId === 'acme' && u.m.model === 'gpt-4o')!;
+    const CORRECT = `mutation ($id: ID!, $key: String!, $usage: CorrectedUsageInput) { correction(eventId: $id, reason: "provider re-reported", idempotencyKey: $key, correctedUsage: $usage) { eventId created } }`;
+    const corrected = {
+      inputUncachedTokens: 1000,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      outputTokens: 100,
+    };
+    const first = await gql<{ correction: { eventId: string; created: boolean } }>(CORRECT, {
+      id: e.id,
+      key: 'fix-1',
+      usage: corrected,
+    });
+    assert.equal(first.errors, undefined, JSON.stringify(first.errors));
+    assert.equal(first.data?.correction.created, true);
+    const again = await gql<{ correction: { created: boolean } }>(CORRECT, {
+      id: e.id,
+      key: 'fix-1',
+      usage: corrected,
+    });
+    assert.equal(again.data?.correction.created, false);
+    const unknown = await gql(CORRECT, { id: '00000000-0000-4000-8000-000000000000', key: 'fix-2' });
+    assert.match(unknown.errors?.[0]?.message ?? '', /no event/);
+
+    const correctionId = first.data.correction.eventId;
+    await waitFor(
+      'the correction to be projected',
+      () => sql(db.url, `SELECT 1 FROM ledger.accounting_inbox WHERE event_id = $1::uuid`, [correctionId]),
+      (rows) => rows.length === 1,
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const rows = await sql<{
+      code: string;
+      debit_account_id: string;
+      credit_account_id: string;
+      amount: string;
+    }>(
+      db.url,
+      `SELECT code, debit_account_id, credit_account_id, amount_nano_usd::text AS amount FROM ledger.transfers
+        WHERE event_id = $1::uuid ORDER BY seq`,
+      [correctionId],
+    );
+    const refunded = rows
+      .filter((r) => r.code === 'correction.reversal' && r.credit_account_id === 'team:acme')
+      .reduce((s, r) => s + BigInt(r.amount), 0n);
+    assert.equal(
+      refunded,
+      expectedChargeNanoUsd(m.provider, m.model, m.tokens),
+      'the original charge refunded',
+    );
+    const recharged = rows
+      .filter((r) => r.code.startsWith('usage.') && r.debit_account_id === 'team:acme')
+      .reduce((s, r) => s + BigInt(r.amount), 0n);
+    assert.equal(
+      recharged,
+      expectedChargeNanoUsd(m.provider, m.model, { input: 1000, output: 100, cacheRead: 0, cacheWrite: 0 }),
+    );
+  });
+
   it('npm run ledger:verify -- --rebuild: balanced, and a replay equals the live books', async () => {
     const run = spawnSync('npm', ['run', '--silent', 'ledger:verify', '--', '--rebuild'], {
       cwd: ROOT,
@@ -231,7 +291,7 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
     assert.equal(report.ok, true);
     assert.equal(report.debitsPostedUsd, report.creditsPostedUsd);
     assert.ok(report.transfers >= usage.length);
-    assert.ok(report.rebuild.events >= usage.length + 3);
+    assert.ok(report.rebuild.events >= usage.length + 4);
     assert.deepEqual(report.rebuild.differences, []);
 
     await assert.rejects(
