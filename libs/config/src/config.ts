@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadRoutingConfig, type RoutingConfig } from './routing';
@@ -48,6 +49,7 @@ const gatewaySchema = z.object({
     .optional(),
   TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
   SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
+  SLUICE_GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   SLUICE_FIREWALL_MODE: z.enum(['off', 'monitor', 'enforce', 'redact']).default('monitor'),
   SLUICE_FIREWALL_ACTIONS: z
     .string()
@@ -107,6 +109,8 @@ export type GatewayConfig = SharedConfig & {
   usageBufferLimit: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
+  /** Gateway processes (Node cluster) sharing the port; `auto` = one per core. Distributed mode only. */
+  workers: number;
   /** The prompt firewall: global mode, per-detector action overrides, placeholder/fingerprint key. */
   firewall: {
     mode: 'off' | 'monitor' | 'enforce' | 'redact';
@@ -197,6 +201,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
+    workers: g.SLUICE_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.SLUICE_GATEWAY_WORKERS,
     firewall: {
       mode: g.SLUICE_FIREWALL_MODE,
       actions: Object.fromEntries(
