@@ -53,6 +53,7 @@ type Relay = {
 };
 
 type Prepared = { body: string; tools: ToolNameMap | undefined; dropUsageChunk: boolean; stream: boolean };
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -122,7 +123,7 @@ export class ProxyService {
       const target = protocolOfProvider(provider.family)!;
       const passthrough = target === client;
       this.checkWorkMode(passthrough, client, provider);
-      // A request the guard changed is re-encoded from the IR, even to its own protocol.
+      // A request the guard or the firewall changed is encoded from the IR, even to its own protocol.
       const prepared =
         passthrough && !reencode
           ? this.passthroughBody(client, body, route, ir.stream)
