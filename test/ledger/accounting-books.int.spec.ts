@@ -16,6 +16,7 @@ import {
   LEDGER_CORRECTION_V1,
 } from '../../apps/ledger/src/accounting/domain/ledger-events';
 import { makeTransfer } from '../../apps/ledger/src/accounting/domain/transfer';
+import { EventChainProjector, verifyEventChain } from '../../apps/ledger/src/accounting/event-chain';
 import { rebuildAndDiff } from '../../apps/ledger/src/accounting/ledger-verifier';
 import { PostgresLedger } from '../../apps/ledger/src/accounting/postgres-ledger';
 import { expectedChargeNanoUsd, MIGRATIONS_DIR, pricedUsageEvent, usageMix } from './helpers';
@@ -311,5 +312,33 @@ describe('accounting books on Postgres', { timeout: 120_000 }, () => {
       rebuilt.differences.map((d) => `${d.table}/${d.key}`),
       ['accounts/provider:openai'],
     );
+  });
+  it('seals the event store in a hash chain and names the first block an edited event breaks', async () => {
+    const chain = new ProjectionRunner(db, store, SCHEMA, new EventChainProjector(SCHEMA), {
+      batchSize: 25,
+      idleMs: 50,
+    });
+    await chain.catchUp();
+    const total = await count(`SELECT count(*)::text AS n FROM ledger.events`);
+    const good = await verifyEventChain(db, store, SCHEMA);
+    assert.equal(good.firstBroken, null);
+    assert.equal(good.events, total);
+    assert.equal(good.blocks, Math.ceil(total / 25));
+    await assert.rejects(db.query(`UPDATE ledger.event_chain_blocks SET prev_hash = 'x'`), /append-only/);
+
+    // The 40th event (block 2 of 25-event blocks) is edited behind the event store's triggers.
+    const [victim] = await db.query<{ event_id: string }>(
+      `SELECT event_id::text AS event_id FROM ledger.events ORDER BY tx_id, position OFFSET 39 LIMIT 1`,
+    );
+    await db.transaction(async (tx) => {
+      await tx.query(`ALTER TABLE ledger.events DISABLE TRIGGER USER`);
+      await tx.query(
+        `UPDATE ledger.events SET data = jsonb_set(data, '{teamId}', '"someone-else"') WHERE event_id = $1::uuid`,
+        [victim!.event_id],
+      );
+      await tx.query(`ALTER TABLE ledger.events ENABLE TRIGGER USER`);
+    });
+    const bad = await verifyEventChain(db, store, SCHEMA);
+    assert.deepEqual(bad.firstBroken, { blockNo: 2, reason: 'an event was changed' });
   });
 });

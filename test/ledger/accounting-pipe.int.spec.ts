@@ -287,12 +287,18 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
       debitsPostedUsd: string;
       creditsPostedUsd: string;
       rebuild: { events: number; differences: unknown[] };
+      eventChain: { blocks: number; events: number; firstBroken: unknown };
     };
     assert.equal(report.ok, true);
     assert.equal(report.debitsPostedUsd, report.creditsPostedUsd);
     assert.ok(report.transfers >= usage.length);
     assert.ok(report.rebuild.events >= usage.length + 4);
     assert.deepEqual(report.rebuild.differences, []);
+    assert.equal(report.eventChain.firstBroken, null);
+    assert.ok(
+      report.eventChain.blocks > 0 && report.eventChain.events > 0,
+      JSON.stringify(report.eventChain),
+    );
 
     await assert.rejects(
       sql(db.url, `UPDATE ledger.transfers SET amount_nano_usd = 1 WHERE code = 'top_up'`),

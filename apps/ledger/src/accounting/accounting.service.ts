@@ -6,6 +6,7 @@ import { LEDGER_EVENT_STORE, streamFor, UsageIngestService } from '../ingest/usa
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
 import { AccountingProjector } from './accounting.projector';
 import { SLUICE_LEDGER_NAMESPACE } from './domain/accounts';
+import { EventChainProjector } from './event-chain';
 import { DEFAULT_PRICE_PUBLICATIONS } from './domain/default-price-catalogue';
 import { PRICE_PUBLISHED_V1 } from './domain/price-catalogue';
 
@@ -59,6 +60,8 @@ const canonical = (v: unknown): string =>
 @Injectable()
 export class AccountingService implements OnModuleInit, OnApplicationShutdown {
   readonly runner: ProjectionRunner;
+  /** Seals the event store's hash chain, block by block, behind the appends. */
+  readonly chainRunner: ProjectionRunner;
 
   constructor(
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
@@ -74,15 +77,34 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
           'accounting projection failed; retrying',
         ),
     });
-    ingest.onApplied(() => this.runner.wake());
+    this.chainRunner = new ProjectionRunner(
+      rt.db,
+      store,
+      LEDGER_SCHEMA,
+      new EventChainProjector(LEDGER_SCHEMA),
+      {
+        batchSize: rt.config.projectionBatch,
+        idleMs: rt.config.projectionIdleMs,
+        onError: (err: unknown) =>
+          rt.logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'event chain failed; retrying',
+          ),
+      },
+    );
+    ingest.onApplied(() => {
+      this.runner.wake();
+      this.chainRunner.wake();
+    });
   }
 
   onModuleInit(): void {
     this.runner.start();
+    this.chainRunner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await Promise.all([this.runner.stop(), this.chainRunner.stop()]);
   }
 
   async findEvent(eventId: string): Promise<Array<{ subject: string; type: string }>> {
@@ -111,6 +133,7 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
       return { eventId: event.eventId, created: false };
     });
     this.runner.wake();
+    this.chainRunner.wake();
     return result;
   }
 }

@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import { join, resolve } from 'node:path';
 import { openDatabase } from '@sluice/database';
 import { formatNanoUsd } from '@sluice/money';
+import { EventStore } from '@sluice/event-store';
 import { LEDGER_SCHEMA } from '../ledger.runtime';
+import { verifyEventChain } from './event-chain';
 import { rebuildAndDiff, verifyBooks } from './ledger-verifier';
 
 // `npm run ledger:verify [-- --rebuild]`: checks that debits equal credits and that every balance equals
-// its journal; with --rebuild, also replays the event store into fresh tables and diffs them against the
+// its journal, recomputes the event store's hash chain (naming the first broken block); with --rebuild, also replays the event store into fresh tables and diffs them against the
 // live ones. Reads DATABASE_URL. Exit code 0 when everything holds, 1 when anything differs, 2 on error.
 
 async function main(): Promise<number> {
@@ -32,7 +34,9 @@ async function main(): Promise<number> {
       creditsPendingUsd: formatNanoUsd(books.creditsPending),
       discrepancies: books.discrepancies,
     };
-    let ok = books.balanced;
+    const chain = await verifyEventChain(db, new EventStore(LEDGER_SCHEMA), LEDGER_SCHEMA);
+    out['eventChain'] = chain;
+    let ok = books.balanced && chain.firstBroken === null;
     if (rebuild) {
       const report = await rebuildAndDiff(db, LEDGER_SCHEMA, migrationsDir);
       out['rebuild'] = report;
