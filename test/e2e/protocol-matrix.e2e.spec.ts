@@ -163,6 +163,31 @@ describe('client protocol x upstream protocol', { timeout: 300_000 }, () => {
     assert.ok((counted.totalTokens ?? 0) >= 2);
   });
 
+  it('passthrough sends the client body byte for byte (only the usage request spliced into streams)', async () => {
+    const raw =
+      '{ "model" : "gpt-matrix",\n  "messages": [{"role":"user","content":"spacing   kept \\u00e9"}], "temperature": 0.25 }';
+    mock.enqueue({ text: 'ok' });
+    await fetch(`${s.urls.gateway}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.masterKey}`, 'content-type': 'application/json' },
+      body: raw,
+    });
+    assert.equal(mock.lastRequest()!.rawBody, raw);
+    const streamed = '{"model":"gpt-matrix","stream":true,"messages":[{"role":"user","content":"x"}]}';
+    mock.enqueue({ text: 'ok' });
+    await (
+      await fetch(`${s.urls.gateway}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.masterKey}`, 'content-type': 'application/json' },
+        body: streamed,
+      })
+    ).text();
+    assert.equal(
+      mock.lastRequest()!.rawBody,
+      streamed.slice(0, -1) + ',"stream_options":{"include_usage":true}}',
+    );
+  });
+
   it('retries a 429 honouring retry-after before the first byte, then answers', async () => {
     mock.enqueue({ error: { status: 429, retryAfterSeconds: 0 } }, { text: 'after retry' });
     assert.equal(await clients[0]!.text('gpt-matrix', 'x'), 'after retry');

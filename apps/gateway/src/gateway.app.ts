@@ -27,6 +27,8 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(rt), adapter, {
     logger: ['error', 'warn'],
     bufferLogs: false,
+    // Passthrough sends the body upstream as it came, without serialising it again.
+    rawBody: true,
   });
   app.useGlobalFilters(new GatewayErrorFilter(rt.logger));
 

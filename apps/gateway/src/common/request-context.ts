@@ -30,6 +30,8 @@ export type RequestContext = {
 declare module 'fastify' {
   interface FastifyRequest {
     sluice: RequestContext;
+    /** The JSON body's bytes as received (Nest `rawBody: true`), for passthrough. */
+    rawBody?: Buffer;
   }
 }
 

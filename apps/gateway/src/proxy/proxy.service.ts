@@ -52,7 +52,12 @@ type Relay = {
   mapping: ReadonlyMap<string, string> | null;
 };
 
-type Prepared = { body: string; tools: ToolNameMap | undefined; dropUsageChunk: boolean; stream: boolean };
+type Prepared = {
+  body: string | Buffer;
+  tools: ToolNameMap | undefined;
+  dropUsageChunk: boolean;
+  stream: boolean;
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -126,7 +131,7 @@ export class ProxyService {
       // A request the guard or the firewall changed is encoded from the IR, even to its own protocol.
       const prepared =
         passthrough && !reencode
-          ? this.passthroughBody(client, body, route, ir.stream)
+          ? this.passthroughBody(client, body, req.rawBody, route, ir.stream)
           : this.translatedBody(ir, client, target, route);
       const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
       if (attempt.kind === 'ok') {
@@ -161,25 +166,37 @@ export class ProxyService {
     }
   }
 
+  /**
+   * The body as it came: the client's own bytes when nothing needs changing. The model is renamed
+   * when an alias routed it; OpenAI streams are asked for usage (`include_usage`), spliced into the
+   * bytes when the client sent no `stream_options`, and that extra chunk is hidden on the way back.
+   */
   private passthroughBody(
     client: ClientProtocol,
     body: Record<string, unknown>,
+    raw: Buffer | undefined,
     route: Route,
     stream: boolean,
   ): Prepared {
-    if (client === 'gemini')
-      return { body: JSON.stringify(body), tools: undefined, dropUsageChunk: false, stream };
-    const out: Record<string, unknown> = { ...body, model: route.served };
-    let dropUsageChunk = false;
-    if (client === 'openai-chat' && stream) {
-      // Usage only comes in the stream when asked for; ask, and hide that chunk if the client did not.
-      const so = isObject(body['stream_options']) ? body['stream_options'] : {};
-      if (so['include_usage'] !== true) {
-        out['stream_options'] = { ...so, include_usage: true };
-        dropUsageChunk = true;
-      }
+    const so = isObject(body['stream_options']) ? body['stream_options'] : undefined;
+    const askUsage = client === 'openai-chat' && stream && so?.['include_usage'] !== true;
+    const renamed = client !== 'gemini' && body['model'] !== route.served;
+    const prepared = { tools: undefined, dropUsageChunk: askUsage, stream };
+    if (raw && !renamed && !askUsage) return { ...prepared, body: raw };
+    if (raw && !renamed && body['stream_options'] === undefined) {
+      const end = raw.lastIndexOf(0x7d); // the object's closing brace
+      return {
+        ...prepared,
+        body: Buffer.concat([
+          raw.subarray(0, end),
+          Buffer.from(',"stream_options":{"include_usage":true}'),
+          raw.subarray(end),
+        ]),
+      };
     }
-    return { body: JSON.stringify(out), tools: undefined, dropUsageChunk, stream };
+    const out: Record<string, unknown> = client === 'gemini' ? body : { ...body, model: route.served };
+    if (askUsage) out['stream_options'] = { ...so, include_usage: true };
+    return { ...prepared, body: JSON.stringify(out) };
   }
 
   private translatedBody(ir: IrRequest, client: ClientProtocol, target: ProtocolId, route: Route): Prepared {

@@ -14,7 +14,7 @@ export type RetryCall = {
   target: ProtocolId;
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   signal: AbortSignal;
   logger: Logger;
 };

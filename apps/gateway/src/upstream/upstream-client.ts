@@ -5,7 +5,7 @@ import { CircuitBreaker } from './circuit-breaker';
 export type UpstreamCall = {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
   timeoutMs: number;
   signal: AbortSignal;
 };
