@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -232,6 +234,46 @@ describe('gateway routing and reliability', { timeout: 240_000 }, () => {
       assert.equal(flaky.requests.length, 15);
     } finally {
       await flaky.close();
+    }
+  });
+
+  it('inlines image URLs for Gemini upstreams when allowed (SLUICE_FETCH_IMAGE_URLS)', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const images = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(png);
+    });
+    await new Promise<void>((r) => images.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cat.png`;
+      const body = chat('gemini-x', {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'what is it?' },
+              { type: 'image_url', image_url: { url } },
+            ],
+          },
+        ],
+      });
+      const off = await gateway({});
+      mock.enqueue({ text: 'a' });
+      await post(`${off.url}/v1/chat/completions`, body);
+      assert.ok(!mock.lastRequest()!.rawBody.includes(png.toString('base64')), 'not fetched by default');
+      const on = await gateway({ SLUICE_FETCH_IMAGE_URLS: 'true' });
+      mock.enqueue({ text: 'a cat' });
+      const r = await post(`${on.url}/v1/chat/completions`, body);
+      assert.equal(r.status, 200);
+      const sent = JSON.stringify(mock.lastRequest()!.body);
+      assert.ok(sent.includes(png.toString('base64')), 'the image went inline');
+      assert.match(sent, /"mimeType":"image\/png"/);
+    } finally {
+      images.closeAllConnections();
+      await new Promise<void>((r) => images.close(() => r()));
     }
   });
 

@@ -49,6 +49,7 @@ const gatewaySchema = z.object({
     .optional(),
   TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
   SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
+  SLUICE_FETCH_IMAGE_URLS: z.enum(['true', 'false']).default('false'),
   SLUICE_GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   SLUICE_FIREWALL_MODE: z.enum(['off', 'monitor', 'enforce', 'redact']).default('monitor'),
   SLUICE_FIREWALL_ACTIONS: z
@@ -109,6 +110,11 @@ export type GatewayConfig = SharedConfig & {
   usageBufferLimit: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
+  /**
+   * Download http(s) image URLs of requests going to Gemini (which reads only its own file URIs) and
+   * send them inline. Off by default: the gateway would fetch URLs its callers name (SSRF).
+   */
+  fetchImageUrls: boolean;
   /** Gateway processes (Node cluster) sharing the port; `auto` = one per core. Distributed mode only. */
   workers: number;
   /** The prompt firewall: global mode, per-detector action overrides, placeholder/fingerprint key. */
@@ -201,6 +207,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
+    fetchImageUrls: g.SLUICE_FETCH_IMAGE_URLS === 'true',
     workers: g.SLUICE_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.SLUICE_GATEWAY_WORKERS,
     firewall: {
       mode: g.SLUICE_FIREWALL_MODE,

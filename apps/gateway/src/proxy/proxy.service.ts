@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { ProviderConfig } from '@sluice/config';
 import {
   getCodec,
+  inlineRemoteMedia,
   makeError,
   ProtocolError,
   serializeSseEvent,
@@ -132,7 +133,7 @@ export class ProxyService {
       const prepared =
         passthrough && !reencode
           ? this.passthroughBody(client, body, req.rawBody, route, ir.stream)
-          : this.translatedBody(ir, client, target, route);
+          : await this.translatedBody(ir, client, target, route);
       const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
       if (attempt.kind === 'ok') {
         ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
@@ -199,8 +200,18 @@ export class ProxyService {
     return { ...prepared, body: JSON.stringify(out) };
   }
 
-  private translatedBody(ir: IrRequest, client: ClientProtocol, target: ProtocolId, route: Route): Prepared {
-    const encoded = getCodec(target).encodeRequest(ir, { model: route.served });
+  private async translatedBody(
+    ir: IrRequest,
+    client: ClientProtocol,
+    target: ProtocolId,
+    route: Route,
+  ): Promise<Prepared> {
+    // Gemini reads only its own file URIs: image URLs go inline when the operator allowed fetching.
+    const source =
+      target === 'gemini' && this.rt.config.fetchImageUrls
+        ? await inlineRemoteMedia(ir, (url) => this.upstream.fetchImage(url))
+        : ir;
+    const encoded = getCodec(target).encodeRequest(source, { model: route.served });
     if (encoded.dropped.length > 0)
       this.rt.logger.debug(
         { from: client, to: target, dropped: encoded.dropped },

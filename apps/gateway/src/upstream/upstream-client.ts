@@ -62,6 +62,35 @@ export class UpstreamClient implements OnApplicationShutdown {
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 
+  /** Downloads an image for inlining (http/https only, at most 20 MB, 10 s). */
+  async fetchImage(url: string): Promise<{ mediaType: string; data: string }> {
+    if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL');
+    const res = await request(url, {
+      method: 'GET',
+      dispatcher: this.agent,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';', 1)[0]!
+      .trim();
+    if (res.statusCode !== 200 || !/^(image\/|application\/pdf$)/.test(type)) {
+      await res.body.dump();
+      throw new Error(`cannot inline ${res.statusCode} ${type}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res.body) {
+      size += (c as Buffer).length;
+      if (size > 20 * 1024 * 1024) {
+        res.body.destroy();
+        throw new Error('image larger than 20 MB');
+      }
+      chunks.push(c as Buffer);
+    }
+    return { mediaType: type, data: Buffer.concat(chunks).toString('base64') };
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.agent.close();
   }
