@@ -12,6 +12,7 @@ import {
   waitFor,
   type TestDatabase,
 } from '@sluice/testing';
+import { formatNanoUsd } from '@sluice/money';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 import { expectedChargeNanoUsd, pricedUsageEvent, usageMix } from './helpers';
@@ -210,6 +211,62 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
       seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
       'journal order',
     );
+  });
+
+  it('reconciles a provider export with planted mismatches: exactly those findings, with evidence', async () => {
+    await waitFor(
+      'the audit rows',
+      async () =>
+        Number(
+          (await sql<{ n: string }>(db.url, `SELECT count(*)::text AS n FROM ledger.request_audit`))[0]?.n ??
+            0,
+        ),
+      (n) => n >= usage.length,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    const openai = usage.filter((u) => u.m.provider === 'openai');
+    const total = (model: string, f: (u: (typeof usage)[number]) => number): number =>
+      openai.filter((u) => u.m.model === model).reduce((s, u) => s + f(u), 0);
+    const input = (u: (typeof usage)[number]): number =>
+      u.m.tokens.input + u.m.tokens.cacheRead + u.m.tokens.cacheWrite;
+    const costOf = (model: string): bigint =>
+      openai
+        .filter((u) => u.m.model === model)
+        .reduce((s, u) => s + expectedChargeNanoUsd(u.m.provider, u.m.model, u.m.tokens), 0n);
+    const csv = [
+      'date,model,requests,input_tokens,output_tokens,cost_usd',
+      // Agrees with the ledger to the token and the nano-dollar.
+      `2026-11-01,gpt-4o,${total('gpt-4o', () => 1)},${total('gpt-4o', input)},${total('gpt-4o', (u) => u.m.tokens.output)},${formatNanoUsd(costOf('gpt-4o'))}`,
+      // Planted: the provider counts 5 more output tokens.
+      `2026-11-01,gpt-4o-mini,${total('gpt-4o-mini', () => 1)},${total('gpt-4o-mini', input)},${total('gpt-4o-mini', (u) => u.m.tokens.output) + 5},`,
+      // Planted: a model the ledger never saw.
+      '2026-11-01,o3,2,40,10,',
+    ].join('\n');
+    const RECONCILE = `mutation ($content: String!) { reconcile(provider: "openai", format: "csv", content: $content) { days exportRows ledgerRequests findings { kind day model deltas evidence } } }`;
+    const r = await gql<{
+      reconcile: {
+        days: string[];
+        exportRows: number;
+        ledgerRequests: number;
+        findings: Array<{ kind: string; day: string; model: string; deltas: string; evidence: string[] }>;
+      };
+    }>(RECONCILE, { content: csv });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const report = r.data!.reconcile;
+    assert.deepEqual(report.days, ['2026-11-01']);
+    assert.equal(report.ledgerRequests, openai.length);
+    assert.deepEqual(
+      report.findings.map((f) => `${f.kind} ${f.model} ${f.deltas}`),
+      [
+        'tokens_differ gpt-4o-mini {"outputTokens":"5"}',
+        'missing_in_ledger o3 {"requests":"2","inputTokens":"40","outputTokens":"10"}',
+      ],
+    );
+    const miniIds = openai.filter((u) => u.m.model === 'gpt-4o-mini').map((u) => u.e.data.requestId);
+    assert.equal(report.findings[0]!.evidence.length, Math.min(50, miniIds.length));
+    assert.ok(report.findings[0]!.evidence.every((id) => miniIds.includes(id)));
+    const bad = await gql(RECONCILE.replace('"csv"', '"xlsx"'), { content: csv });
+    assert.match(bad.errors?.[0]?.message ?? '', /format must be one of/);
   });
 
   it('corrects a usage event through GraphQL: reversed, repriced at the original price, once per key', async () => {

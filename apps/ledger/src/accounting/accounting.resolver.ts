@@ -18,9 +18,11 @@ import {
   CorrectedUsageInput,
   LedgerCommandResult,
   PriceView,
+  ReconciliationReportView,
   TransferPageView,
 } from './accounting.types';
 import { isAccountingError } from './domain/accounting.errors';
+import { runReconciliation } from './reconciliation/reconcile-command';
 import { accountIds, accountSpec } from './domain/accounts';
 import {
   CREDIT_TOPPED_UP_V1,
@@ -43,6 +45,7 @@ export class AccountingResolver {
   constructor(
     @Inject(ACCOUNTING_REPOSITORY) private readonly repo: AccountingRepository,
     private readonly accounting: AccountingService,
+    @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
   ) {}
 
   @Query(() => [AccountBalanceView], { description: 'Balances of every account, or of one account key' })
@@ -195,6 +198,38 @@ export class AccountingResolver {
       correlationId: idempotencyKey,
       data,
     });
+  }
+
+  @Mutation(() => ReconciliationReportView, {
+    description:
+      'Matches a provider usage export (format csv | openai-usage | anthropic-usage) against the ledger over the days it covers and lists every difference with its evidence',
+  })
+  async reconcile(
+    @Args('provider') provider: string,
+    @Args('format') format: string,
+    @Args('content', { description: 'The export file as text' }) content: string,
+  ): Promise<ReconciliationReportView> {
+    let report;
+    try {
+      report = await runReconciliation(this.rt.db, LEDGER_SCHEMA, provider, format, content);
+    } catch (err) {
+      badRequest(err);
+    }
+    return {
+      days: report.days,
+      exportRows: report.exportRows,
+      ledgerRequests: report.ledgerRequests,
+      findings: report.findings.map((f) => ({
+        kind: f.kind,
+        day: f.day,
+        model: f.model,
+        requestId: f.requestId,
+        deltas: JSON.stringify(f.deltas),
+        provider: f.provider === null ? null : JSON.stringify(f.provider),
+        ledger: f.ledger === null ? null : JSON.stringify(f.ledger),
+        evidence: f.evidence,
+      })),
+    };
   }
 
   private checkKey(key: string): void {

@@ -91,3 +91,30 @@ export class BooksCheckView {
   @Field(() => [String], { description: 'Accounts whose balance disagrees with their journal' })
   discrepantAccounts!: string[];
 }
+
+@ObjectType({ description: 'One difference between a provider export and the ledger' })
+export class ReconciliationFindingView {
+  @Field({
+    description:
+      'missing_in_ledger | missing_in_export | requests_differ | tokens_differ | cost_differ | request_missing_in_ledger | request_missing_in_export | request_tokens_differ | request_cost_differ',
+  })
+  kind!: string;
+  @Field() day!: string;
+  @Field() model!: string;
+  @Field(() => String, { nullable: true, description: 'The provider’s request id (request-level findings)' })
+  requestId!: string | null;
+  @Field({ description: 'Export minus ledger per measure, as JSON (cost in nano-USD)' }) deltas!: string;
+  @Field(() => String, { nullable: true, description: 'The export’s side, as JSON' }) provider!:
+    string | null;
+  @Field(() => String, { nullable: true, description: 'The ledger’s side, as JSON' }) ledger!: string | null;
+  @Field(() => [String], { description: 'Gateway request ids behind the ledger’s side (at most 50)' })
+  evidence!: string[];
+}
+
+@ObjectType()
+export class ReconciliationReportView {
+  @Field(() => [String]) days!: string[];
+  @Field(() => Int) exportRows!: number;
+  @Field(() => Int) ledgerRequests!: number;
+  @Field(() => [ReconciliationFindingView]) findings!: ReconciliationFindingView[];
+}
