@@ -102,7 +102,8 @@ export class EventChainProjector implements Projector {
   async apply(tx: SqlExecutor, events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const [last] = await tx.query<BlockRow>(
-      `SELECT ${BLOCK_COLUMNS} FROM ${this.blocks} ORDER BY block_no DESC LIMIT 1`,
+      // Qualified: unqualified, ORDER BY would sort by the text alias of BLOCK_COLUMNS (10 before 9).
+      `SELECT ${BLOCK_COLUMNS} FROM ${this.blocks} b ORDER BY b.block_no DESC LIMIT 1`,
     );
     const prev = last ? blockFromRow(last) : null;
     const b = sealBlock(
@@ -143,7 +144,7 @@ export async function verifyEventChain(
   schema: string,
 ): Promise<ChainReport> {
   const rows = await db.query<BlockRow>(
-    `SELECT ${BLOCK_COLUMNS} FROM ${quoteIdent(schema)}.event_chain_blocks ORDER BY block_no`,
+    `SELECT ${BLOCK_COLUMNS} FROM ${quoteIdent(schema)}.event_chain_blocks b ORDER BY b.block_no`,
   );
   let prevHash = GENESIS_HASH;
   let prevTo: Checkpoint = { txId: '0', position: '0' };
