@@ -5,13 +5,11 @@ import type { ProviderConfig } from '@sluice/config';
 import {
   getCodec,
   inlineRemoteMedia,
-  makeError,
   ProtocolError,
   serializeSseEvent,
   SseParser,
   type IrRequest,
   type IrStreamEvent,
-  type IrUsage,
   type ProtocolId,
   type SseEvent,
   type ToolNameMap,
@@ -26,6 +24,7 @@ import { enforceDuplicateGuard } from './duplicate-tool-guard';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
 import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
+import { readUpstreamJson, recordUsage } from '../upstream/upstream-body';
 import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
 
 export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
@@ -253,20 +252,12 @@ export class ProxyService {
   }
 
   private async relayJson(res: UpstreamReply, r: Relay): Promise<void> {
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ProtocolError(
-        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
-      );
-    }
+    const { text, parsed } = await readUpstreamJson(res);
     const ir = getCodec(r.target).decodeResponse(parsed, {
       ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
       model: r.route.served,
     });
-    this.recordUsage(r.req, ir.usage);
+    recordUsage(r.req.sluice, ir.usage);
     // What the provider wrote, before placeholders are turned back into the client's values.
     this.firewall.inspectResponse(answerText(ir), r.req);
     if (r.passthrough && !r.mapping) {
@@ -363,21 +354,9 @@ export class ProxyService {
     answer?.add(events);
     for (const ev of events) {
       if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage)
-        this.recordUsage(req, ev.usage);
+        recordUsage(req.sluice, ev.usage);
       if (ev.type === 'error') req.sluice.errorCode = ev.error.code ?? ev.error.kind;
     }
-  }
-
-  private recordUsage(req: FastifyRequest, u: IrUsage): void {
-    const ctx = req.sluice;
-    ctx.usage = {
-      inputUncachedTokens: u.inputUncachedTokens,
-      cacheReadTokens: u.cacheReadTokens,
-      cacheWriteTokens: u.cacheWriteTokens,
-      outputTokens: u.outputTokens,
-      reasoningTokens: u.reasoningTokens,
-    };
-    ctx.rawUsage = isObject(u.raw) ? u.raw : null;
   }
 
   private async serveLoopback(
@@ -392,7 +371,7 @@ export class ProxyService {
     req.sluice.providerRequestId = res.id;
     const codec = getCodec(client);
     if (!ir.stream) {
-      this.recordUsage(req, res.usage);
+      recordUsage(req.sluice, res.usage);
       this.firewall.inspectResponse(answerText(res), req);
       if (mapping) restoreResponse(res, mapping);
       await reply.status(200).send(codec.encodeResponse(res, { model: route.requested }));
@@ -415,7 +394,7 @@ export class ProxyService {
         await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
       if (out.destroyed) return;
     }
-    this.recordUsage(req, res.usage);
+    recordUsage(req.sluice, res.usage);
     out.end(encoder.end().map(serializeSseEvent).join(''));
   }
 }

@@ -8,7 +8,6 @@ import {
   expandPreviousResponse,
   extractResponsesOutcome,
   getCodec,
-  makeError,
   outcomeFromResponse,
   ProtocolError,
   ResponsesStreamEncoder,
@@ -17,7 +16,6 @@ import {
   SseParser,
   toStoredTurn,
   type IrStreamEvent,
-  type IrUsage,
   type ProtocolId,
   type ResponsesDecoded,
   type ResponsesEncodeOptions,
@@ -30,6 +28,7 @@ import { GatewayError } from '../common/gateway-error';
 import type { RequestContext } from '../common/request-context';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { readUpstreamJson, recordUsage } from '../upstream/upstream-body';
 import { FirewallService } from '../firewall/firewall.service';
 import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
 import { enforceDuplicateGuard } from '../proxy/duplicate-tool-guard';
@@ -61,18 +60,6 @@ type Prepared = {
 
 function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The provider's numbers, normalised and raw, as the usage event carries them. */
-export function recordUsage(ctx: RequestContext, u: IrUsage): void {
-  ctx.usage = {
-    inputUncachedTokens: u.inputUncachedTokens,
-    cacheReadTokens: u.cacheReadTokens,
-    cacheWriteTokens: u.cacheWriteTokens,
-    outputTokens: u.outputTokens,
-    reasoningTokens: u.reasoningTokens,
-  };
-  ctx.rawUsage = isObject(u.raw) ? u.raw : null;
 }
 
 /**
@@ -299,15 +286,7 @@ export class ResponsesService {
   // ---------------------------------------------------------------- passthrough
 
   private async pipeJson(res: UpstreamReply, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ProtocolError(
-        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
-      );
-    }
+    const { text, parsed } = await readUpstreamJson(res);
     const outcome = outcomeFromResponse(parsed);
     if (outcome?.usage) recordUsage(req.sluice, outcome.usage);
     if (outcome?.status === 'failed') req.sluice.errorCode = failedCode(parsed);
@@ -363,15 +342,7 @@ export class ResponsesService {
     reply: FastifyReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
-    const text = await res.body.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ProtocolError(
-        makeError(502, 'The provider answered with a body that is not JSON.', 'bad_upstream_response'),
-      );
-    }
+    const { parsed } = await readUpstreamJson(res);
     const ir = getCodec(prepared.target).decodeResponse(parsed, {
       ...(prepared.tools ? { tools: prepared.tools } : {}),
       model: route.served,
