@@ -172,6 +172,58 @@ describe('standalone mode with the OpenAI SDK', { timeout: 240_000 }, () => {
     );
   });
 
+  it('groups usage by team, key, model and provider over a period', async () => {
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const q = `query ($from: DateTime!, $to: DateTime!, $by: [UsageDimension!]) {
+      usage(from: $from, to: $to, groupBy: $by) { team key model provider requests inputTokens outputTokens } }`;
+    type Row = {
+      team: string | null;
+      key: string | null;
+      model: string | null;
+      provider: string | null;
+      requests: number;
+      inputTokens: number;
+      outputTokens: number;
+    };
+    const total = await waitFor(
+      'the usage so far',
+      async () =>
+        (await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, { from, to, by: [] })).data?.usage ??
+        [],
+      (rows) => rows.length === 1 && rows[0]!.requests >= 4,
+    );
+    const byModel = (
+      await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, {
+        from,
+        to,
+        by: ['TEAM', 'MODEL', 'PROVIDER'],
+      })
+    ).data!.usage;
+    assert.equal(
+      byModel.reduce((n, r) => n + r.requests, 0),
+      total[0]!.requests,
+      'the groups add up to the total',
+    );
+    const loopback = byModel.find((r) => r.model === 'loopback')!;
+    assert.equal(loopback.team, 'default');
+    assert.equal(loopback.provider, 'loopback');
+    assert.equal(loopback.key, null, 'not grouped by key');
+    assert.ok(loopback.inputTokens > 0 && loopback.outputTokens > 0);
+    const bad = await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, {
+      from: to,
+      to: from,
+      by: [],
+    });
+    assert.match(bad.errors?.[0]?.message ?? '', /after/);
+    const anon = await graphql<{ usage: Row[] }>(s.urls.ledger, 'tok_wrongwrongwrongwrongwrong', q, {
+      from,
+      to,
+      by: [],
+    });
+    assert.equal(anon.data, null, 'the admin key is required');
+  });
+
   it('keeps everything across a restart from the same data folder', async () => {
     const sdkCalls = 120;
     const ids = await Promise.all(
