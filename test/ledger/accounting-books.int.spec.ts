@@ -266,6 +266,46 @@ describe('accounting books on Postgres', { timeout: 120_000 }, () => {
     assert.deepEqual(rebuilt.differences, []);
   });
 
+  it('corrects a usage event handled in the same batch (not yet in the inbox table)', async () => {
+    const m = usageMix(3);
+    const original = pricedUsageEvent(900, 'team-9', m.provider, m.model, m.tokens);
+    const fix = command(
+      LEDGER_CORRECTION_V1,
+      'team-9',
+      'same-batch',
+      {
+        correctsEventId: original.id,
+        reason: 'same batch',
+        correctedUsage: {
+          inputUncachedTokens: 10,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+          outputTokens: 10,
+          reasoningTokens: 0,
+        },
+      },
+      '2026-11-06T00:00:00Z',
+    );
+    await append([toNew(original), fix]);
+    await runner.catchUp();
+    const ledger = new PostgresLedger(SCHEMA);
+    const originalLegs = await ledger.transfersOfEvent(db, original.id);
+    const fixLegs = await ledger.transfersOfEvent(db, fix.eventId);
+    const reversed = fixLegs.filter((t) => t.code === 'correction.reversal').map((t) => t.correctsTransferId);
+    assert.deepEqual(
+      reversed,
+      originalLegs.filter((t) => t.code !== 'overdraft.draw').map((t) => t.id),
+    );
+    const recharged = fixLegs
+      .filter((t) => t.code.startsWith('usage.') && t.debitAccountId === 'team:team-9')
+      .reduce((sum, t) => sum + t.amountNanoUsd, 0n);
+    assert.equal(
+      recharged,
+      expectedChargeNanoUsd(m.provider, m.model, { input: 10, output: 10, cacheRead: 0, cacheWrite: 0 }),
+    );
+    assert.equal((await repo.check()).balanced, true);
+  });
+
   it('refuses edits: transfers and the inbox are append-only, accounts keep their identity and balance', async () => {
     const refused = async (sql: string, pattern: RegExp): Promise<void> =>
       assert.rejects(db.query(sql), (err: unknown) => pattern.test(String(err)), sql);

@@ -3,7 +3,7 @@ import type { Projector, StoredEvent } from '@sluice/event-store';
 import { USAGE_RECORDED_V1, usageRecordedV1Schema, type UsageRecordedV1 } from '@sluice/events';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { AccountingError, isAccountingError, type AccountingErrorCode } from './domain/accounting.errors';
-import { accountIds } from './domain/accounts';
+import { accountIds, type AccountId } from './domain/accounts';
 import {
   CREDIT_EXPIRED_V1,
   CREDIT_TOPPED_UP_V1,
@@ -42,7 +42,7 @@ import {
   type PostingEvent,
 } from './domain/posting-recipes';
 import type { Transfer } from './domain/transfer';
-import { PostgresLedger } from './postgres-ledger';
+import { LedgerSession } from './postgres-ledger';
 
 export const ACCOUNTING_EVENT_TYPES = [
   PRICE_PUBLISHED_V1,
@@ -70,6 +70,44 @@ function parse<T>(schema: ZodType<T, ZodTypeDef, unknown>, e: StoredEvent): T {
   return r.data;
 }
 
+type Batch = {
+  tx: SqlExecutor;
+  ledger: LedgerSession;
+  /** Events handled in this batch, written to the inbox at its end. */
+  inbox: Map<string, { event: StoredEvent; outcome: Outcome }>;
+};
+
+/** The accounts a batch will most likely touch, locked up front in one statement (in id order). */
+function predictedAccounts(events: readonly StoredEvent[]): AccountId[] {
+  const ids = new Set<AccountId>();
+  const add = (f: () => AccountId): void => {
+    try {
+      ids.add(f());
+    } catch {
+      // An id that is not in the chart: the event's own handling refuses it.
+    }
+  };
+  for (const e of events) {
+    const d = e.data as Record<string, unknown> | null;
+    if (d === null || typeof d !== 'object') continue;
+    const team = typeof d['teamId'] === 'string' ? d['teamId'] : null;
+    if (team === null) continue;
+    add(() => accountIds.team(team));
+    add(() => accountIds.receivable(team));
+    if (e.type === USAGE_RECORDED_V1 && typeof d['provider'] === 'string') {
+      const provider = d['provider'];
+      add(() => accountIds.provider(provider));
+      add(() => accountIds.platformRevenue);
+      add(() => accountIds.platformRounding);
+    }
+    if (e.type === CREDIT_TOPPED_UP_V1 && typeof d['source'] === 'string') {
+      const source = d['source'];
+      add(() => accountIds.cash(source));
+    }
+  }
+  return [...ids];
+}
+
 const posting = <T>(e: StoredEvent, data: T): PostingEvent<T> => ({
   id: e.eventId,
   occurredAt: e.occurredAt,
@@ -92,13 +130,14 @@ const posting = <T>(e: StoredEvent, data: T): PostingEvent<T> => ({
 export class AccountingProjector implements Projector {
   readonly name = 'accounting';
   readonly types = ACCOUNTING_EVENT_TYPES;
-  private readonly ledger: PostgresLedger;
   private readonly s: string;
   private readonly events: string;
 
   /** `schema`: where the accounting tables are (a scratch schema for a rebuild); events come from `eventSchema`. */
-  constructor(schema: string, eventSchema: string = schema) {
-    this.ledger = new PostgresLedger(schema);
+  constructor(
+    private readonly schema: string,
+    eventSchema: string = schema,
+  ) {
     this.s = quoteIdent(schema);
     this.events = `${quoteIdent(eventSchema)}.events`;
   }
@@ -113,37 +152,48 @@ export class AccountingProjector implements Projector {
         )
       ).map((r) => r.event_id),
     );
-    let catalogue = await this.loadCatalogue(tx);
-    for (const e of events) {
-      if (seen.has(e.eventId)) continue;
+    const fresh = events.filter((e) => {
+      if (seen.has(e.eventId)) return false;
       seen.add(e.eventId);
+      return true;
+    });
+    if (fresh.length === 0) return;
+    const batch: Batch = { tx, ledger: new LedgerSession(tx, this.schema), inbox: new Map() };
+    // One lock and one lookup for the whole batch instead of several per event.
+    await batch.ledger.lockAccounts(predictedAccounts(fresh));
+    await batch.ledger.loadEvents(fresh.map((e) => e.eventId));
+    let catalogue = await this.loadCatalogue(tx);
+    for (const e of fresh) {
       let outcome: Outcome;
       try {
         if (e.type === PRICE_PUBLISHED_V1) {
           catalogue = await this.publishPrice(tx, e, catalogue);
           outcome = { status: 'applied', transfers: 0 };
         } else {
-          outcome = await this.dispatch(tx, e, catalogue);
+          outcome = await this.dispatch(batch, e, catalogue);
         }
       } catch (err) {
         if (!isAccountingError(err)) throw err;
         outcome = { status: 'rejected', code: err.code, message: err.message };
       }
-      await tx.query(
-        `INSERT INTO ${this.s}.accounting_inbox (event_id, type, event_position, status, error_code, error_message, transfers, catalogue_version)
-         VALUES ($1::uuid, $2, $3::bigint, $4, $5, $6, $7, $8)`,
-        [
-          e.eventId,
-          e.type,
-          e.position,
-          outcome.status,
-          outcome.status === 'rejected' ? outcome.code : null,
-          outcome.status === 'rejected' ? outcome.message.slice(0, 1000) : null,
-          outcome.status === 'applied' ? outcome.transfers : 0,
-          outcome.status === 'applied' ? (outcome.catalogueVersion ?? null) : null,
-        ],
-      );
+      batch.inbox.set(e.eventId, { event: e, outcome });
     }
+    await batch.ledger.flush();
+    const rows = [...batch.inbox.values()];
+    await tx.query(
+      `INSERT INTO ${this.s}.accounting_inbox (event_id, type, event_position, status, error_code, error_message, transfers, catalogue_version)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::integer[])`,
+      [
+        rows.map((r) => r.event.eventId),
+        rows.map((r) => r.event.type),
+        rows.map((r) => r.event.position),
+        rows.map((r) => r.outcome.status),
+        rows.map((r) => (r.outcome.status === 'rejected' ? r.outcome.code : null)),
+        rows.map((r) => (r.outcome.status === 'rejected' ? r.outcome.message.slice(0, 1000) : null)),
+        rows.map((r) => (r.outcome.status === 'applied' ? r.outcome.transfers : 0)),
+        rows.map((r) => (r.outcome.status === 'applied' ? (r.outcome.catalogueVersion ?? null) : null)),
+      ],
+    );
   }
 
   private async loadCatalogue(tx: SqlExecutor): Promise<PriceCatalogueState> {
@@ -208,73 +258,64 @@ export class AccountingProjector implements Projector {
     return next;
   }
 
-  private async book(tx: SqlExecutor, transfers: Transfer[], catalogueVersion?: number): Promise<Outcome> {
-    const r = await this.ledger.apply(tx, transfers);
+  private async book(b: Batch, transfers: Transfer[], catalogueVersion?: number): Promise<Outcome> {
+    const r = await b.ledger.apply(transfers);
     return { status: 'applied', transfers: r.applied.length, catalogueVersion };
   }
 
-  private async holdContext(tx: SqlExecutor, holdEventId: string): Promise<HoldContext> {
-    const hold = await this.ledger.transferById(tx, holdTransferId(holdEventId));
+  private async holdContext(b: Batch, holdEventId: string): Promise<HoldContext> {
+    const hold = await b.ledger.transferById(holdTransferId(holdEventId));
     if (!hold) throw new AccountingError('pending_transfer_not_found', `no hold from event ${holdEventId}`);
     return { hold };
   }
 
-  private async available(tx: SqlExecutor, teamId: string): Promise<bigint> {
-    return availableBalance(await this.ledger.lockedBalance(tx, accountIds.team(teamId)));
+  private async available(b: Batch, teamId: string): Promise<bigint> {
+    return availableBalance(await b.ledger.lockedBalance(accountIds.team(teamId)));
   }
 
-  private async dispatch(tx: SqlExecutor, e: StoredEvent, catalogue: PriceCatalogueState): Promise<Outcome> {
+  private async dispatch(b: Batch, e: StoredEvent, catalogue: PriceCatalogueState): Promise<Outcome> {
     switch (e.type) {
       case USAGE_RECORDED_V1: {
         const data = parse(usageRecordedV1Schema, e);
-        const available = await this.available(tx, data.teamId);
+        const available = await this.available(b, data.teamId);
         const transfers = postUsage(posting(e, data), { catalogue, teamAvailableNanoUsd: available });
-        return this.book(tx, transfers, latestCatalogueVersion(catalogue));
+        return this.book(b, transfers, latestCatalogueVersion(catalogue));
       }
       case CREDIT_TOPPED_UP_V1: {
         const data = parse(creditToppedUpV1Schema, e);
-        const owed = postedBalance(await this.ledger.lockedBalance(tx, accountIds.receivable(data.teamId)));
-        return this.book(tx, postTopUp(posting(e, data), { teamOwedNanoUsd: owed }));
+        const owed = postedBalance(await b.ledger.lockedBalance(accountIds.receivable(data.teamId)));
+        return this.book(b, postTopUp(posting(e, data), { teamOwedNanoUsd: owed }));
       }
       case CREDIT_EXPIRED_V1: {
         const data = parse(creditExpiredV1Schema, e);
-        const available = await this.available(tx, data.teamId);
-        return this.book(tx, postCreditExpiry(posting(e, data), { teamAvailableNanoUsd: available }));
+        const available = await this.available(b, data.teamId);
+        return this.book(b, postCreditExpiry(posting(e, data), { teamAvailableNanoUsd: available }));
       }
       case LEDGER_CORRECTION_V1:
-        return this.correct(tx, e, catalogue);
+        return this.correct(b, e, catalogue);
       case MARKETPLACE_HOLD_PLACED_V1:
-        return this.book(tx, postHoldPlaced(posting(e, parse(marketplaceHoldPlacedV1Schema, e))));
+        return this.book(b, postHoldPlaced(posting(e, parse(marketplaceHoldPlacedV1Schema, e))));
       case MARKETPLACE_HOLD_DELIVERED_V1: {
         const data = parse(marketplaceHoldDeliveredV1Schema, e);
-        return this.book(
-          tx,
-          postHoldDelivered(posting(e, data), await this.holdContext(tx, data.holdEventId)),
-        );
+        return this.book(b, postHoldDelivered(posting(e, data), await this.holdContext(b, data.holdEventId)));
       }
       case MARKETPLACE_HOLD_CANCELLED_V1: {
         const data = parse(marketplaceHoldReleasedV1Schema, e);
-        return this.book(
-          tx,
-          postHoldCancelled(posting(e, data), await this.holdContext(tx, data.holdEventId)),
-        );
+        return this.book(b, postHoldCancelled(posting(e, data), await this.holdContext(b, data.holdEventId)));
       }
       case MARKETPLACE_HOLD_EXPIRED_V1: {
         const data = parse(marketplaceHoldReleasedV1Schema, e);
-        return this.book(tx, postHoldExpired(posting(e, data), await this.holdContext(tx, data.holdEventId)));
+        return this.book(b, postHoldExpired(posting(e, data), await this.holdContext(b, data.holdEventId)));
       }
       default:
         return { status: 'ignored' };
     }
   }
 
-  private async correct(tx: SqlExecutor, e: StoredEvent, catalogue: PriceCatalogueState): Promise<Outcome> {
+  private async correct(b: Batch, e: StoredEvent, catalogue: PriceCatalogueState): Promise<Outcome> {
     const data = parse(ledgerCorrectionV1Schema, e);
-    const [handled] = await tx.query<{ type: string; status: string; catalogue_version: number | null }>(
-      `SELECT type, status, catalogue_version FROM ${this.s}.accounting_inbox WHERE event_id = $1::uuid`,
-      [data.correctsEventId],
-    );
-    const originalTransfers = await this.ledger.transfersOfEvent(tx, data.correctsEventId);
+    const handled = await this.handled(b, data.correctsEventId);
+    const originalTransfers = await b.ledger.transfersOfEvent(data.correctsEventId);
     if (originalTransfers.length === 0 && !handled) {
       throw new AccountingError(
         'corrected_transfer_not_found',
@@ -283,7 +324,7 @@ export class AccountingProjector implements Projector {
     }
     let replacement: Transfer[] = [];
     if (data.correctedUsage && handled?.type === USAGE_RECORDED_V1 && handled.status === 'applied') {
-      const original = await this.usageEvent(tx, data.correctsEventId);
+      const original = await this.usageEvent(b.tx, data.correctsEventId);
       if (original) {
         // The team's balance once the reversals refund the original charge (overdraft draws stay).
         const team = accountIds.team(original.data.teamId);
@@ -296,12 +337,31 @@ export class AccountingProjector implements Projector {
             catalogue,
             pricedAt: original.occurredAt,
             maxCatalogueVersion: handled.catalogue_version ?? undefined,
-            teamAvailableNanoUsd: (await this.available(tx, original.data.teamId)) + refund,
+            teamAvailableNanoUsd: (await this.available(b, original.data.teamId)) + refund,
           },
         );
       }
     }
-    return this.book(tx, postCorrection(posting(e, data), { originalTransfers, replacement }));
+    return this.book(b, postCorrection(posting(e, data), { originalTransfers, replacement }));
+  }
+
+  /** How an earlier event was handled: in this batch (not yet written) or in the inbox. */
+  private async handled(
+    b: Batch,
+    eventId: string,
+  ): Promise<{ type: string; status: string; catalogue_version: number | null } | undefined> {
+    const here = b.inbox.get(eventId);
+    if (here)
+      return {
+        type: here.event.type,
+        status: here.outcome.status,
+        catalogue_version: here.outcome.status === 'applied' ? (here.outcome.catalogueVersion ?? null) : null,
+      };
+    const [row] = await b.tx.query<{ type: string; status: string; catalogue_version: number | null }>(
+      `SELECT type, status, catalogue_version FROM ${this.s}.accounting_inbox WHERE event_id = $1::uuid`,
+      [eventId],
+    );
+    return row;
   }
 
   private async usageEvent(tx: SqlExecutor, eventId: string): Promise<PostingEvent<UsageRecordedV1> | null> {

@@ -2,7 +2,6 @@ import { quoteIdent, type SqlExecutor } from '@sluice/database';
 import { accountSpec, accountUuid, type AccountId } from './domain/accounts';
 import {
   planTransfer,
-  zeroBalance,
   type AccountBalance,
   type ApplyResult,
   type LedgerReadView,
@@ -72,28 +71,68 @@ const balanceFromRow = (r: AccountRow): AccountBalance => ({
 
 const unique = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
+const statusOf = (kind: string): PendingStatus =>
+  kind === 'post' ? 'posted' : kind === 'void' ? 'voided' : 'expired';
+
 /**
- * The books on Postgres: the same `planTransfer` as the in-memory `LedgerState`, fed from rows this
- * transaction has locked. One linked group (one event's transfers) is planned entirely in memory first
- * and written only if every transfer in it passes, so a refusal writes nothing. Accounts are locked with
- * `SELECT ... FOR UPDATE` in id order; balances are written in the same transaction as the transfers that
- * explain them (inline projection), and the database checks the limits and, at commit, debits = credits.
+ * The books on Postgres for one transaction (one projector batch): the same `planTransfer` as the in-memory
+ * `LedgerState`, fed from rows this transaction has locked. Accounts are locked with `SELECT ... FOR UPDATE`
+ * (in id order within each load) the first time the batch touches them and then kept in memory, so a batch
+ * of usage events on a few teams costs a few queries, not a few per event. One linked group (one event's
+ * transfers) is planned entirely against a staged overlay and merged only if every transfer passes, so a
+ * refusal changes nothing. `flush` writes the new transfers and balances; the database then checks the
+ * limits (CHECK) and, at commit, debits = credits (deferred trigger).
  */
-export class PostgresLedger {
+export class LedgerSession implements LedgerReadView {
   private readonly accounts: string;
   private readonly transfers: string;
+  private readonly balances = new Map<AccountId, AccountBalance>();
+  private readonly dirty = new Set<AccountId>();
+  private readonly known = new Map<string, StoredTransfer>();
+  /** Transfer ids whose row, resolutions and correctors have been looked up (or staged here). */
+  private readonly checked = new Set<string>();
+  /** Events whose existing transfers are all in `known`, so their other ids are known to be absent. */
+  private readonly loadedEvents = new Set<string>();
+  private readonly statuses = new Map<string, PendingStatus>();
+  private readonly corrections = new Map<string, string>();
+  private readonly staged: Array<{ transfer: Transfer; bodyHash: string }> = [];
 
-  constructor(schema: string) {
+  constructor(
+    private readonly tx: SqlExecutor,
+    schema: string,
+  ) {
     this.accounts = `${quoteIdent(schema)}.accounts`;
     this.transfers = `${quoteIdent(schema)}.transfers`;
   }
 
-  /** Creates any account not yet there (from the chart; an unknown key shape throws), then locks them all. */
-  async lockAccounts(tx: SqlExecutor, ids: Iterable<AccountId>): Promise<Map<AccountId, AccountBalance>> {
-    const list = unique(ids).sort();
-    if (list.length === 0) return new Map();
+  balance(id: AccountId): AccountBalance {
+    const b = this.balances.get(id);
+    if (!b) throw new Error(`account ${id} was read before it was locked`);
+    return { ...b };
+  }
+
+  transfer(id: string): StoredTransfer | undefined {
+    return this.known.get(id);
+  }
+
+  pendingStatus(pendingId: string): PendingStatus | undefined {
+    const t = this.known.get(pendingId)?.transfer;
+    if (!t || t.kind !== 'pending') return undefined;
+    return this.statuses.get(pendingId) ?? 'pending';
+  }
+
+  correctedBy(transferId: string): string | undefined {
+    return this.corrections.get(transferId);
+  }
+
+  /** Creates any account not yet there (from the chart; an unknown key shape throws), then locks it. */
+  async lockAccounts(ids: Iterable<AccountId>): Promise<void> {
+    const list = unique(ids)
+      .filter((id) => !this.balances.has(id))
+      .sort();
+    if (list.length === 0) return;
     const specs = list.map(accountSpec);
-    await tx.query(
+    await this.tx.query(
       `INSERT INTO ${this.accounts} (id, uuid, kind, normal_side, ledger, debits_must_not_exceed_credits, credits_must_not_exceed_debits)
        SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::boolean[])
        ON CONFLICT (id) DO NOTHING`,
@@ -107,54 +146,98 @@ export class PostgresLedger {
         specs.map((s) => s.flags.creditsMustNotExceedDebits),
       ],
     );
-    const rows = await tx.query<AccountRow>(
+    const rows = await this.tx.query<AccountRow>(
       `SELECT id, debits_posted::text AS debits_posted, credits_posted::text AS credits_posted,
               debits_pending::text AS debits_pending, credits_pending::text AS credits_pending
          FROM ${this.accounts} WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
       [list],
     );
-    return new Map(rows.map((r) => [r.id, balanceFromRow(r)]));
+    for (const r of rows) this.balances.set(r.id, balanceFromRow(r));
   }
 
-  /** One account's balance, locked for the rest of the transaction. */
-  async lockedBalance(tx: SqlExecutor, id: AccountId): Promise<AccountBalance> {
-    return (await this.lockAccounts(tx, [id])).get(id) ?? zeroBalance(id);
+  /** One account's balance (staged changes included), locked for the rest of the transaction. */
+  async lockedBalance(id: AccountId): Promise<AccountBalance> {
+    await this.lockAccounts([id]);
+    return this.balance(id);
   }
 
-  async transfersOfEvent(tx: SqlExecutor, eventId: string): Promise<Transfer[]> {
-    const rows = await tx.query<TransferRow>(
+  /** Loads every transfer these events already booked (a redelivery finds its transfers here). */
+  async loadEvents(eventIds: Iterable<string>): Promise<void> {
+    const list = unique(eventIds).filter((id) => !this.loadedEvents.has(id));
+    if (list.length === 0) return;
+    const rows = await this.tx.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} WHERE event_id = ANY($1::uuid[])`,
+      [list],
+    );
+    for (const r of rows) this.known.set(r.id, { transfer: transferFromRow(r), bodyHash: r.body_hash });
+    for (const id of list) this.loadedEvents.add(id);
+  }
+
+  /** Loads transfers by id with what `planTransfer` asks about them (resolution, corrector). */
+  async loadTransfers(ids: Iterable<string>): Promise<void> {
+    const list = unique(ids).filter((id) => !this.checked.has(id));
+    if (list.length === 0) return;
+    const rows = await this.tx.query<TransferRow>(
+      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} WHERE id = ANY($1::uuid[])`,
+      [list],
+    );
+    for (const r of rows) this.known.set(r.id, { transfer: transferFromRow(r), bodyHash: r.body_hash });
+    const resolvers = await this.tx.query<{ pending_id: string; kind: string }>(
+      `SELECT pending_id::text AS pending_id, kind FROM ${this.transfers} WHERE pending_id = ANY($1::uuid[])`,
+      [list],
+    );
+    for (const r of resolvers)
+      if (!this.statuses.has(r.pending_id)) this.statuses.set(r.pending_id, statusOf(r.kind));
+    const correctors = await this.tx.query<{ id: string; corrects_transfer_id: string }>(
+      `SELECT id::text AS id, corrects_transfer_id::text AS corrects_transfer_id FROM ${this.transfers}
+        WHERE corrects_transfer_id = ANY($1::uuid[])`,
+      [list],
+    );
+    for (const r of correctors)
+      if (!this.corrections.has(r.corrects_transfer_id)) this.corrections.set(r.corrects_transfer_id, r.id);
+    for (const id of list) this.checked.add(id);
+  }
+
+  /** Every transfer an event booked, in journal order, the ones staged in this batch included. */
+  async transfersOfEvent(eventId: string): Promise<Transfer[]> {
+    await this.loadEvents([eventId]);
+    const stagedIds = new Set(this.staged.map((s) => s.transfer.id));
+    const rows = await this.tx.query<TransferRow>(
       `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} t WHERE event_id = $1::uuid ORDER BY t.seq`,
       [eventId],
     );
-    return rows.map(transferFromRow);
+    return [
+      ...rows.map(transferFromRow).filter((t) => !stagedIds.has(t.id)),
+      ...this.staged.map((s) => s.transfer).filter((t) => t.eventId === eventId),
+    ];
   }
 
-  async transferById(tx: SqlExecutor, id: string): Promise<Transfer | undefined> {
-    const [row] = await tx.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} WHERE id = $1::uuid`,
-      [id],
-    );
-    return row ? transferFromRow(row) : undefined;
+  async transferById(id: string): Promise<Transfer | undefined> {
+    await this.loadTransfers([id]);
+    return this.known.get(id)?.transfer;
   }
 
   /** Applies one linked group: all of it or, when `planTransfer` refuses any leg, none of it (it throws). */
-  async apply(tx: SqlExecutor, group: readonly Transfer[]): Promise<ApplyResult> {
+  async apply(group: readonly Transfer[]): Promise<ApplyResult> {
     if (group.length === 0) return { applied: [], existing: [] };
-    const view = await this.readView(tx, group);
+    await this.lockAccounts(group.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
+    await this.loadTransfers([
+      ...group.filter((t) => !this.loadedEvents.has(t.eventId)).map((t) => t.id),
+      ...group.flatMap((t) => [t.pendingId, t.correctsTransferId].filter((x): x is string => x !== null)),
+    ]);
     const balances = new Map<AccountId, AccountBalance>();
     const stored = new Map<string, StoredTransfer>();
     const statuses = new Map<string, PendingStatus>();
     const corrections = new Map<string, string>();
-    const staged: LedgerReadView = {
-      balance: (id) => ({ ...(balances.get(id) ?? view.balance(id)) }),
-      transfer: (id) => stored.get(id) ?? view.transfer(id),
-      pendingStatus: (id) => statuses.get(id) ?? view.pendingStatus(id),
-      correctedBy: (id) => corrections.get(id) ?? view.correctedBy(id),
+    const overlay: LedgerReadView = {
+      balance: (id) => ({ ...(balances.get(id) ?? this.balance(id)) }),
+      transfer: (id) => stored.get(id) ?? this.transfer(id),
+      pendingStatus: (id) => statuses.get(id) ?? this.pendingStatus(id),
+      correctedBy: (id) => corrections.get(id) ?? this.correctedBy(id),
     };
     const result: ApplyResult = { applied: [], existing: [] };
-    const hashes: string[] = [];
     for (const t of group) {
-      const plan = planTransfer(staged, t);
+      const plan = planTransfer(overlay, t);
       if (plan.outcome === 'exists') {
         result.existing.push(plan.transfer);
         continue;
@@ -162,105 +245,95 @@ export class PostgresLedger {
       balances.set(plan.debitAccount.id, plan.debitAccount);
       balances.set(plan.creditAccount.id, plan.creditAccount);
       stored.set(t.id, { transfer: t, bodyHash: plan.bodyHash });
-      if (plan.pendingStatusChange)
+      if (plan.pendingStatusChange && t.kind !== 'pending')
         statuses.set(plan.pendingStatusChange.pendingId, plan.pendingStatusChange.status);
       if (t.correctsTransferId !== null) corrections.set(t.correctsTransferId, t.id);
       result.applied.push(t);
-      hashes.push(plan.bodyHash);
     }
-    if (result.applied.length === 0) return result;
-    await this.insertTransfers(tx, result.applied, hashes);
-    await this.writeBalances(tx, [...balances.values()]);
+    // Nothing above threw: merge the group into the session.
+    for (const [id, b] of balances) {
+      this.balances.set(id, b);
+      this.dirty.add(id);
+    }
+    for (const [id, st] of stored) {
+      this.known.set(id, st);
+      this.checked.add(id);
+      this.staged.push(st);
+    }
+    for (const [id, status] of statuses) this.statuses.set(id, status);
+    for (const [id, by] of corrections) this.corrections.set(id, by);
     return result;
   }
 
-  /** Everything `planTransfer` may read for this group, loaded (accounts locked) up front. */
-  private async readView(tx: SqlExecutor, group: readonly Transfer[]): Promise<LedgerReadView> {
-    const accounts = await this.lockAccounts(
-      tx,
-      group.flatMap((t) => [t.debitAccountId, t.creditAccountId]),
-    );
-    const ids = unique(
-      group.flatMap((t) => [t.id, t.pendingId, t.correctsTransferId].filter((x): x is string => x !== null)),
-    );
-    const rows = await tx.query<TransferRow>(
-      `SELECT ${TRANSFER_COLUMNS} FROM ${this.transfers} WHERE id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const transfers = new Map<string, StoredTransfer>(
-      rows.map((r) => [r.id, { transfer: transferFromRow(r), bodyHash: r.body_hash }]),
-    );
-    const resolvers = await tx.query<{ id: string; pending_id: string; kind: string }>(
-      `SELECT id::text AS id, pending_id::text AS pending_id, kind FROM ${this.transfers} WHERE pending_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const resolved = new Map<string, PendingStatus>(
-      resolvers.map((r) => [
-        r.pending_id,
-        r.kind === 'post' ? 'posted' : r.kind === 'void' ? 'voided' : 'expired',
-      ]),
-    );
-    const correctors = await tx.query<{ id: string; corrects_transfer_id: string }>(
-      `SELECT id::text AS id, corrects_transfer_id::text AS corrects_transfer_id FROM ${this.transfers}
-        WHERE corrects_transfer_id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const correctedBy = new Map(correctors.map((r) => [r.corrects_transfer_id, r.id]));
-    return {
-      balance: (id) => ({ ...(accounts.get(id) ?? zeroBalance(id)) }),
-      transfer: (id) => transfers.get(id),
-      pendingStatus: (id) => {
-        const t = transfers.get(id)?.transfer;
-        if (!t || t.kind !== 'pending') return undefined;
-        return resolved.get(id) ?? 'pending';
-      },
-      correctedBy: (id) => correctedBy.get(id),
-    };
+  /** Writes the staged transfers and the balances they changed. */
+  async flush(): Promise<void> {
+    if (this.staged.length > 0) {
+      const ts = this.staged.map((s) => s.transfer);
+      await this.tx.query(
+        `INSERT INTO ${this.transfers} (id, body_hash, kind, debit_account_id, credit_account_id, amount_nano_usd, ledger, code,
+                                        pending_id, timeout_at, corrects_transfer_id, event_id, leg, booked_at, ref)
+         SELECT id, body_hash, kind, dr, cr, amount, ledger, code, pending_id, timeout_at, corrects, event_id, leg, booked_at, ref
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+                       $9::uuid[], $10::timestamptz[], $11::uuid[], $12::uuid[], $13::text[], $14::timestamptz[], $15::jsonb[])
+                WITH ORDINALITY AS u(id, body_hash, kind, dr, cr, amount, ledger, code, pending_id, timeout_at, corrects,
+                                     event_id, leg, booked_at, ref, n)
+          ORDER BY n`,
+        [
+          ts.map((t) => t.id),
+          this.staged.map((s) => s.bodyHash),
+          ts.map((t) => t.kind),
+          ts.map((t) => t.debitAccountId),
+          ts.map((t) => t.creditAccountId),
+          ts.map((t) => t.amountNanoUsd.toString()),
+          ts.map((t) => t.ledger),
+          ts.map((t) => t.code),
+          ts.map((t) => t.pendingId),
+          ts.map((t) => t.timeoutAt),
+          ts.map((t) => t.correctsTransferId),
+          ts.map((t) => t.eventId),
+          ts.map((t) => t.leg),
+          ts.map((t) => t.bookedAt),
+          ts.map((t) => JSON.stringify(t.ref)),
+        ],
+      );
+      this.staged.length = 0;
+    }
+    if (this.dirty.size > 0) {
+      const bs = [...this.dirty].map((id) => this.balance(id));
+      await this.tx.query(
+        `UPDATE ${this.accounts} a
+            SET debits_posted = u.dp, credits_posted = u.cp, debits_pending = u.dq, credits_pending = u.cq
+           FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(id, dp, cp, dq, cq)
+          WHERE a.id = u.id`,
+        [
+          bs.map((b) => b.id),
+          bs.map((b) => b.debitsPosted.toString()),
+          bs.map((b) => b.creditsPosted.toString()),
+          bs.map((b) => b.debitsPending.toString()),
+          bs.map((b) => b.creditsPending.toString()),
+        ],
+      );
+      this.dirty.clear();
+    }
+  }
+}
+
+/** One-shot helpers over a session (tests, tools): each call is its own session. */
+export class PostgresLedger {
+  constructor(private readonly schema: string) {}
+
+  session(tx: SqlExecutor): LedgerSession {
+    return new LedgerSession(tx, this.schema);
   }
 
-  private async insertTransfers(tx: SqlExecutor, ts: readonly Transfer[], hashes: string[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${this.transfers} (id, body_hash, kind, debit_account_id, credit_account_id, amount_nano_usd, ledger, code,
-                                      pending_id, timeout_at, corrects_transfer_id, event_id, leg, booked_at, ref)
-       SELECT id, body_hash, kind, dr, cr, amount, ledger, code, pending_id, timeout_at, corrects, event_id, leg, booked_at, ref
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-                     $9::uuid[], $10::timestamptz[], $11::uuid[], $12::uuid[], $13::text[], $14::timestamptz[], $15::jsonb[])
-              WITH ORDINALITY AS u(id, body_hash, kind, dr, cr, amount, ledger, code, pending_id, timeout_at, corrects,
-                                   event_id, leg, booked_at, ref, n)
-        ORDER BY n`,
-      [
-        ts.map((t) => t.id),
-        hashes,
-        ts.map((t) => t.kind),
-        ts.map((t) => t.debitAccountId),
-        ts.map((t) => t.creditAccountId),
-        ts.map((t) => t.amountNanoUsd.toString()),
-        ts.map((t) => t.ledger),
-        ts.map((t) => t.code),
-        ts.map((t) => t.pendingId),
-        ts.map((t) => t.timeoutAt),
-        ts.map((t) => t.correctsTransferId),
-        ts.map((t) => t.eventId),
-        ts.map((t) => t.leg),
-        ts.map((t) => t.bookedAt),
-        ts.map((t) => JSON.stringify(t.ref)),
-      ],
-    );
+  async transfersOfEvent(tx: SqlExecutor, eventId: string): Promise<Transfer[]> {
+    return this.session(tx).transfersOfEvent(eventId);
   }
 
-  private async writeBalances(tx: SqlExecutor, bs: readonly AccountBalance[]): Promise<void> {
-    await tx.query(
-      `UPDATE ${this.accounts} a
-          SET debits_posted = u.dp, credits_posted = u.cp, debits_pending = u.dq, credits_pending = u.cq
-         FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[]) AS u(id, dp, cp, dq, cq)
-        WHERE a.id = u.id`,
-      [
-        bs.map((b) => b.id),
-        bs.map((b) => b.debitsPosted.toString()),
-        bs.map((b) => b.creditsPosted.toString()),
-        bs.map((b) => b.debitsPending.toString()),
-        bs.map((b) => b.creditsPending.toString()),
-      ],
-    );
+  async apply(tx: SqlExecutor, group: readonly Transfer[]): Promise<ApplyResult> {
+    const s = this.session(tx);
+    const result = await s.apply(group);
+    await s.flush();
+    return result;
   }
 }
