@@ -157,6 +157,9 @@ describe('Responses stream writer (properties)', () => {
   it('any block sequence and any ending gives a well-formed stream that openai-node replays into the final object', () => {
     fc.assert(
       fc.property(fc.array(block, { maxLength: 6 }), ending, (blocks, end) => {
+        // Providers never repeat a tool-call id within one answer (the ids pair calls with results).
+        const generatedIds = blocks.flatMap((b) => ('id' in b ? [b.id] : []));
+        fc.pre(new Set(generatedIds).size === generatedIds.length);
         const writer = new ResponsesStreamWriter({ request, newId: counterIds(), nowSec: () => NOW_SEC });
         const out: ResponsesStreamEvent[] = [];
         for (const e of toIr(blocks, end)) out.push(...writer.push(e));
