@@ -5,13 +5,13 @@ import type { ProviderConfig } from '@sluice/config';
 import {
   getCodec,
   inlineRemoteMedia,
+  OpenAiUsageChunkFilter,
   ProtocolError,
   serializeSseEvent,
   SseParser,
   type IrRequest,
   type IrStreamEvent,
   type ProtocolId,
-  type SseEvent,
   type ToolNameMap,
 } from '@sluice/protocols';
 import { GatewayError } from '../common/gateway-error';
@@ -287,18 +287,14 @@ export class ProxyService {
     try {
       if (r.passthrough && !r.mapping) {
         // Bytes go out as they arrive; a parallel decoder reads usage (and the answer) on the way.
+        // When the gateway asked for the usage chunk, only that frame is cut out; the others keep
+        // their bytes.
+        const filter = r.prepared.dropUsageChunk ? new OpenAiUsageChunkFilter() : null;
         for await (const chunk of res.body) {
-          const events = parser.push(chunk as Buffer);
-          for (const ev of events) this.observe(req, decoder.push(ev), answer);
-          if (r.prepared.dropUsageChunk)
-            await write(
-              events
-                .filter((ev) => !isUsageOnlyChunk(ev))
-                .map(serializeSseEvent)
-                .join(''),
-            );
-          else await write((chunk as Buffer).toString('utf8'));
+          for (const ev of parser.push(chunk as Buffer)) this.observe(req, decoder.push(ev), answer);
+          await write(filter ? filter.push(chunk as Buffer) : (chunk as Buffer).toString('utf8'));
         }
+        if (filter) await write(filter.end());
         for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
         this.observe(req, decoder.end(), answer);
       } else {
@@ -396,21 +392,5 @@ export class ProxyService {
     }
     recordUsage(req.sluice, res.usage);
     out.end(encoder.end().map(serializeSseEvent).join(''));
-  }
-}
-
-/** OpenAI's extra chunk with `choices: []` and the usage, when the client did not ask for it. */
-function isUsageOnlyChunk(ev: SseEvent): boolean {
-  if (!ev.data.startsWith('{') || !ev.data.includes('"usage"')) return false;
-  try {
-    const chunk = JSON.parse(ev.data) as { choices?: unknown[]; usage?: unknown };
-    return (
-      Array.isArray(chunk.choices) &&
-      chunk.choices.length === 0 &&
-      chunk.usage !== undefined &&
-      chunk.usage !== null
-    );
-  } catch {
-    return false;
   }
 }

@@ -28,8 +28,11 @@ export class OpenAiUsageChunkFilter {
   }
 }
 
+// Every OpenAI chunk carries `"usage":null`, so only an empty `choices` array marks a candidate.
+const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
+
 const isUsageOnlyFrame = (frame: string): boolean => {
-  if (!frame.includes('"usage"')) return false;
+  if (!EMPTY_CHOICES.test(frame)) return false;
   const data = frame
     .split(/\r\n|\r|\n/)
     .filter((l) => l.startsWith('data:'))
