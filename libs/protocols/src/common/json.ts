@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../ir/common';
 
 export type Obj = Record<string, unknown>;
@@ -78,10 +79,8 @@ let counter = 0;
 /** A fresh id with a prefix (`call_…`, `msg_…`). Random enough for per-response ids; not a secret. */
 export const newId = (prefix: string): string => {
   counter = (counter + 1) % 0xffffff;
-  const rand = Array.from({ length: 4 }, () =>
-    Math.floor(Math.random() * 0xffffffff)
-      .toString(16)
-      .padStart(8, '0'),
-  );
-  return `${prefix}${rand.join('').slice(0, 24)}${counter.toString(16).padStart(6, '0')}`;
+  // randomUUID draws from a pooled CSPRNG buffer: far cheaper than four Math.random() strings,
+  // which the benchmark profile showed at 5% of a translated stream's CPU.
+  const rand = randomUUID().replace(/-/g, '').slice(0, 24);
+  return `${prefix}${rand}${counter.toString(16).padStart(6, '0')}`;
 };
