@@ -1,5 +1,3 @@
-// node:test's describe/it return promises that the runner itself awaits.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 // Codex's requests through the Responses codec to Anthropic and Gemini and back, over two turns, with the
 // upstream codecs of this library in between: what the gateway's translation path does, minus HTTP.
 import { describe, it } from 'node:test';
