@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { PassportModule } from '@nestjs/passport';
 import {
   AdminKeyStrategy,
@@ -8,6 +9,7 @@ import {
 } from '@sluice/identity';
 import { AdminController } from './admin/admin.controller';
 import { IDENTITY_REPOSITORY } from './admin/admin.tokens';
+import { IDENTITY_COMMAND_HANDLERS } from './admin/identity.commands';
 import { DataPlaneGuard } from './auth/data-plane.guard';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { AnthropicController } from './anthropic/anthropic.controller';
@@ -32,7 +34,7 @@ export class GatewayModule {
   static forRoot(runtime: GatewayRuntime): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [PassportModule],
+      imports: [PassportModule, CqrsModule.forRoot()],
       controllers: [
         HealthController,
         ModelsController,
@@ -53,6 +55,7 @@ export class GatewayModule {
             new ApiKeyAuthenticator(repo, runtime.masterKey, runtime.config.keyCacheTtlMs),
         },
         AdminKeyStrategy,
+        ...IDENTITY_COMMAND_HANDLERS,
         DataPlaneGuard,
         UsageRecorder,
         ModelRouter,

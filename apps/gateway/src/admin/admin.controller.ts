@@ -1,16 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { z } from 'zod';
 import { listDetectors } from '@sluice/firewall';
 import {
   AdminAuthGuard,
-  API_KEY_AUTHENTICATOR,
   IdentityError,
-  type ApiKeyAuthenticator,
   type FirewallOverride,
   type IdentityRepository,
 } from '@sluice/identity';
 import { GatewayError } from '../common/gateway-error';
 import { IDENTITY_REPOSITORY } from './admin.tokens';
+import {
+  CreateApiKey,
+  CreateTeam,
+  DisableTeam,
+  RevokeApiKey,
+  SetFirewallOverride,
+  toHttp,
+} from './identity.commands';
 
 type NameBody = { name?: unknown } | undefined;
 
@@ -40,19 +47,23 @@ function parseOverride(body: unknown): FirewallOverride {
   return parsed.data;
 }
 
-/** Teams and API keys, admin key only. A new key is shown once, in the creation response. */
+/**
+ * Teams and API keys, admin key only. Changes go through the command bus (one handler each, in
+ * identity.commands.ts); reads go to the repository. A new key is shown once, in its creation
+ * response.
+ */
 @Controller('/api/v1/admin')
 @UseGuards(AdminAuthGuard)
 export class AdminController {
   constructor(
     @Inject(IDENTITY_REPOSITORY) private readonly identity: IdentityRepository,
-    @Inject(API_KEY_AUTHENTICATOR) private readonly auth: ApiKeyAuthenticator,
+    private readonly commands: CommandBus,
   ) {}
 
   @Post('/teams')
   @HttpCode(201)
-  async createTeam(@Body() body: NameBody): Promise<unknown> {
-    return mapErrors(() => this.identity.createTeam(body?.name));
+  createTeam(@Body() body: NameBody): Promise<unknown> {
+    return this.commands.execute(new CreateTeam(body?.name));
   }
 
   @Get('/teams')
@@ -61,58 +72,48 @@ export class AdminController {
   }
 
   @Get('/teams/:id')
-  async getTeam(@Param('id') id: string): Promise<unknown> {
-    return mapErrors(() => this.identity.getTeam(id));
+  getTeam(@Param('id') id: string): Promise<unknown> {
+    return read(() => this.identity.getTeam(id));
   }
 
   /** Disables the team and revokes every key it has. */
   @Delete('/teams/:id')
-  async disableTeam(@Param('id') id: string): Promise<unknown> {
-    const team = await mapErrors(() => this.identity.disableTeam(id));
-    this.auth.invalidate();
-    return team;
+  disableTeam(@Param('id') id: string): Promise<unknown> {
+    return this.commands.execute(new DisableTeam(id));
   }
 
   @Post('/teams/:id/keys')
   @HttpCode(201)
   async createKey(@Param('id') teamId: string, @Body() body: NameBody): Promise<unknown> {
-    const { record, key } = await mapErrors(() => this.identity.createKey(teamId, body?.name ?? 'default'));
+    const { record, key } = await this.commands.execute(new CreateApiKey(teamId, body?.name ?? 'default'));
     return { ...record, key };
   }
 
   @Get('/teams/:id/keys')
   async listTeamKeys(@Param('id') teamId: string): Promise<unknown> {
-    await mapErrors(() => this.identity.getTeam(teamId));
+    await read(() => this.identity.getTeam(teamId));
     return { data: await this.identity.listKeys(teamId) };
   }
 
   /** The team's firewall override ({mode?, actions?}); its keys inherit it unless they override it. */
   @Put('/teams/:id/firewall')
-  async setTeamFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    const team = await mapErrors(() => this.identity.setTeamFirewall(id, parseOverride(body)));
-    this.auth.invalidate();
-    return team;
+  setTeamFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return this.commands.execute(new SetFirewallOverride('team', id, parseOverride(body)));
   }
 
   @Delete('/teams/:id/firewall')
-  async clearTeamFirewall(@Param('id') id: string): Promise<unknown> {
-    const team = await mapErrors(() => this.identity.setTeamFirewall(id, null));
-    this.auth.invalidate();
-    return team;
+  clearTeamFirewall(@Param('id') id: string): Promise<unknown> {
+    return this.commands.execute(new SetFirewallOverride('team', id, null));
   }
 
   @Put('/keys/:id/firewall')
-  async setKeyFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    const key = await mapErrors(() => this.identity.setKeyFirewall(id, parseOverride(body)));
-    this.auth.invalidate();
-    return key;
+  setKeyFirewall(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    return this.commands.execute(new SetFirewallOverride('key', id, parseOverride(body)));
   }
 
   @Delete('/keys/:id/firewall')
-  async clearKeyFirewall(@Param('id') id: string): Promise<unknown> {
-    const key = await mapErrors(() => this.identity.setKeyFirewall(id, null));
-    this.auth.invalidate();
-    return key;
+  clearKeyFirewall(@Param('id') id: string): Promise<unknown> {
+    return this.commands.execute(new SetFirewallOverride('key', id, null));
   }
 
   @Get('/keys')
@@ -121,29 +122,15 @@ export class AdminController {
   }
 
   @Delete('/keys/:id')
-  async revokeKey(@Param('id') id: string): Promise<unknown> {
-    const key = await mapErrors(() => this.identity.revokeKey(id));
-    this.auth.invalidate();
-    return key;
+  revokeKey(@Param('id') id: string): Promise<unknown> {
+    return this.commands.execute(new RevokeApiKey(id));
   }
 }
 
-async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+async function read<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof IdentityError) {
-      switch (err.code) {
-        case 'TEAM_NOT_FOUND':
-        case 'KEY_NOT_FOUND':
-          throw new GatewayError(404, 'not_found', err.message);
-        case 'TEAM_NAME_TAKEN':
-          throw new GatewayError(409, 'invalid_request', err.message);
-        case 'TEAM_DISABLED':
-        case 'INVALID_NAME':
-          throw new GatewayError(400, 'invalid_request', err.message);
-      }
-    }
-    throw err;
+    throw err instanceof IdentityError ? toHttp(err) : err;
   }
 }

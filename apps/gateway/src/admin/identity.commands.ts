@@ -1,0 +1,135 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  API_KEY_AUTHENTICATOR,
+  IdentityError,
+  type ApiKeyAuthenticator,
+  type ApiKeyRecord,
+  type FirewallOverride,
+  type IdentityRepository,
+  type Team,
+} from '@sluice/identity';
+import { GatewayError } from '../common/gateway-error';
+import { IDENTITY_REPOSITORY } from './admin.tokens';
+
+/** The admin API's changes to teams and keys, one command each (thin controller, @nestjs/cqrs). */
+export class CreateTeam extends Command<Team> {
+  constructor(readonly name: unknown) {
+    super();
+  }
+}
+export class DisableTeam extends Command<Team> {
+  constructor(readonly teamId: string) {
+    super();
+  }
+}
+export class CreateApiKey extends Command<{ record: ApiKeyRecord; key: string }> {
+  constructor(
+    readonly teamId: string,
+    readonly name: unknown,
+  ) {
+    super();
+  }
+}
+export class RevokeApiKey extends Command<ApiKeyRecord> {
+  constructor(readonly keyId: string) {
+    super();
+  }
+}
+/** Sets (or, with null, clears) the firewall override of a team or of a key. */
+export class SetFirewallOverride extends Command<Team | ApiKeyRecord> {
+  constructor(
+    readonly target: 'team' | 'key',
+    readonly id: string,
+    readonly policy: FirewallOverride | null,
+  ) {
+    super();
+  }
+}
+
+/**
+ * What every identity change shares: domain errors become HTTP errors, and a change that can turn
+ * a key away (revoke, disable, new policy) drops this gateway's key cache at once (other instances
+ * see it within the cache TTL).
+ */
+abstract class IdentityCommand {
+  constructor(
+    @Inject(IDENTITY_REPOSITORY) protected readonly identity: IdentityRepository,
+    @Inject(API_KEY_AUTHENTICATOR) private readonly auth: ApiKeyAuthenticator,
+  ) {}
+
+  protected async run<T>(change: () => Promise<T>, invalidatesKeys: boolean): Promise<T> {
+    try {
+      const result = await change();
+      if (invalidatesKeys) this.auth.invalidate();
+      return result;
+    } catch (err) {
+      throw err instanceof IdentityError ? toHttp(err) : err;
+    }
+  }
+}
+
+@CommandHandler(CreateTeam)
+export class CreateTeamHandler extends IdentityCommand implements ICommandHandler<CreateTeam> {
+  execute(c: CreateTeam): Promise<Team> {
+    return this.run(() => this.identity.createTeam(c.name), false);
+  }
+}
+
+@CommandHandler(DisableTeam)
+export class DisableTeamHandler extends IdentityCommand implements ICommandHandler<DisableTeam> {
+  execute(c: DisableTeam): Promise<Team> {
+    return this.run(() => this.identity.disableTeam(c.teamId), true);
+  }
+}
+
+@CommandHandler(CreateApiKey)
+export class CreateApiKeyHandler extends IdentityCommand implements ICommandHandler<CreateApiKey> {
+  execute(c: CreateApiKey): Promise<{ record: ApiKeyRecord; key: string }> {
+    return this.run(() => this.identity.createKey(c.teamId, c.name), false);
+  }
+}
+
+@CommandHandler(RevokeApiKey)
+export class RevokeApiKeyHandler extends IdentityCommand implements ICommandHandler<RevokeApiKey> {
+  execute(c: RevokeApiKey): Promise<ApiKeyRecord> {
+    return this.run(() => this.identity.revokeKey(c.keyId), true);
+  }
+}
+
+@CommandHandler(SetFirewallOverride)
+export class SetFirewallOverrideHandler
+  extends IdentityCommand
+  implements ICommandHandler<SetFirewallOverride>
+{
+  execute(c: SetFirewallOverride): Promise<Team | ApiKeyRecord> {
+    return this.run<Team | ApiKeyRecord>(
+      () =>
+        c.target === 'team'
+          ? this.identity.setTeamFirewall(c.id, c.policy)
+          : this.identity.setKeyFirewall(c.id, c.policy),
+      true,
+    );
+  }
+}
+
+export const IDENTITY_COMMAND_HANDLERS = [
+  CreateTeamHandler,
+  DisableTeamHandler,
+  CreateApiKeyHandler,
+  RevokeApiKeyHandler,
+  SetFirewallOverrideHandler,
+];
+
+export function toHttp(err: IdentityError): GatewayError {
+  switch (err.code) {
+    case 'TEAM_NOT_FOUND':
+    case 'KEY_NOT_FOUND':
+      return new GatewayError(404, 'not_found', err.message);
+    case 'TEAM_NAME_TAKEN':
+      return new GatewayError(409, 'invalid_request', err.message);
+    case 'TEAM_DISABLED':
+    case 'INVALID_NAME':
+      return new GatewayError(400, 'invalid_request', err.message);
+  }
+}
