@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startGatewayServer, type GatewayServer } from '@sluice/apps/gateway';
-import {
-  createTestDatabase,
-  lastToolResult,
-  MockUpstream,
-  requireKafkaBrokers,
-  uniqueTopic,
-  type TestDatabase,
-} from '@sluice/testing';
+import type { GatewayServer } from '@sluice/apps/gateway';
+import { lastToolResult, type MockUpstream } from '@sluice/testing';
 import { seeded, VALID } from '../../libs/firewall/corpus/generators';
+import { GatewayHarness, post, type Json } from '../helpers/gateway-harness';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
-
-type Json = Record<string, unknown>;
 
 const rng = seeded(2026);
 const SECRETS = {
@@ -26,22 +18,6 @@ const SECRETS = {
 };
 const PROMPT = `Deploy with token ${SECRETS.github}. AWS: aws_access_key_id=${SECRETS.awsId} aws_secret_access_key=${SECRETS.awsSecret}. Bill card ${SECRETS.card}, receipt to ${SECRETS.email}.`;
 const PLANTED = Object.values(SECRETS);
-
-async function post(url: string, body: unknown): Promise<{ status: number; json: Json; text: string }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    // a stream
-  }
-  return { status: res.status, json, text };
-}
 
 /** Every client protocol, streamed and not; the model (mock) echoes the last user text back. */
 const ENDPOINTS: Array<{ name: string; path: string; body: (stream: boolean) => Json }> = [
@@ -83,37 +59,17 @@ const ENDPOINTS: Array<{ name: string; path: string; body: (stream: boolean) => 
 ];
 
 describe('prompt firewall through the gateway', { timeout: 240_000 }, () => {
-  let db: TestDatabase;
+  let h: GatewayHarness;
   let mock: MockUpstream;
-  const servers: GatewayServer[] = [];
-  let base: Record<string, string>;
-
-  const gateway = async (extra: Record<string, string>): Promise<GatewayServer> => {
-    const gw = await startGatewayServer({ ...base, ...extra });
-    servers.push(gw);
-    return gw;
-  };
+  const gateway = (extra: Record<string, string>): Promise<GatewayServer> => h.gateway(extra);
 
   before(async () => {
-    db = await createTestDatabase('firewall_e2e');
-    mock = await MockUpstream.start();
-    base = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: requireKafkaBrokers().join(','),
-      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
-      SLUICE_GATEWAY_PORT: '0',
-      SLUICE_USAGE_TOPIC: uniqueTopic('firewall-usage'),
-      SLUICE_LOG_LEVEL: 'silent',
-      SLUICE_OPENAI_BASE_URL: `${mock.url}/v1`,
-      SLUICE_ANTHROPIC_BASE_URL: mock.url,
-      SLUICE_GEMINI_BASE_URL: mock.url,
-    };
+    h = await GatewayHarness.start('firewall_e2e');
+    mock = h.mock;
   });
   beforeEach(() => mock.reset());
   after(async () => {
-    for (const s of servers) await s.stop();
-    await mock?.close();
-    await db?.drop();
+    await h?.close();
   });
 
   describe('redact mode', () => {

@@ -5,38 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startGatewayServer, type GatewayServer } from '@sluice/apps/gateway';
-import {
-  createTestDatabase,
-  MockUpstream,
-  requireKafkaBrokers,
-  uniqueTopic,
-  waitFor,
-  type TestDatabase,
-} from '@sluice/testing';
+import type { GatewayServer } from '@sluice/apps/gateway';
+import { MockUpstream, waitFor } from '@sluice/testing';
+import { GatewayHarness, post, type Json } from '../helpers/gateway-harness';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
-
-type Json = Record<string, unknown>;
-
-async function post(
-  url: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; json: Json; text: string }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: Json = {};
-  try {
-    json = JSON.parse(text) as Json;
-  } catch {
-    // streams
-  }
-  return { status: res.status, json, text };
-}
 
 const chat = (model: string, extra: Json = {}): Json => ({
   model,
@@ -46,39 +18,17 @@ const chat = (model: string, extra: Json = {}): Json => ({
 
 /** Gateways on real Postgres and Kafka with different settings, against the scripted mock. */
 describe('gateway routing and reliability', { timeout: 240_000 }, () => {
-  let db: TestDatabase;
+  let h: GatewayHarness;
   let mock: MockUpstream;
-  const servers: GatewayServer[] = [];
-  let base: Record<string, string>;
-
-  async function gateway(extra: Record<string, string>): Promise<GatewayServer> {
-    const gw = await startGatewayServer({ ...base, ...extra });
-    servers.push(gw);
-    return gw;
-  }
+  const gateway = (extra: Record<string, string>): Promise<GatewayServer> => h.gateway(extra);
 
   before(async () => {
-    db = await createTestDatabase('gw_reliability');
-    mock = await MockUpstream.start();
-    base = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: requireKafkaBrokers().join(','),
-      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
-      SLUICE_GATEWAY_PORT: '0',
-      SLUICE_USAGE_TOPIC: uniqueTopic('reliability-usage'),
-      SLUICE_LOG_LEVEL: 'silent',
-      SLUICE_OPENAI_BASE_URL: `${mock.url}/v1`,
-      SLUICE_ANTHROPIC_BASE_URL: mock.url,
-      SLUICE_GEMINI_BASE_URL: mock.url,
-    };
+    h = await GatewayHarness.start('gw_reliability');
+    mock = h.mock;
   });
-
   beforeEach(() => mock.reset());
-
   after(async () => {
-    for (const s of servers) await s.stop();
-    await mock?.close();
-    await db?.drop();
+    await h?.close();
   });
 
   it('falls back along the route chain when a provider is unreachable, and names the served provider', async () => {
