@@ -1,4 +1,4 @@
-import { AccountingError } from './accounting.errors';
+import { BudgetError } from './budget-error';
 
 // Spend leases let the gateway enforce a hard budget without calling the ledger per request. The ledger
 // carves leases out of the remaining budget (a lease is a reservation, like a pending transfer), the
@@ -44,11 +44,11 @@ export function grantLease(
   req: LeaseRequest,
 ): { book: LeaseBook; lease: SpendLease | null } {
   if (req.requestedAmount <= 0n)
-    throw new AccountingError('budget_invalid', 'a lease must ask for a positive amount');
-  if (book.open.has(req.leaseId)) throw new AccountingError('lease_conflict', `lease ${req.leaseId} exists`);
+    throw new BudgetError('budget_invalid', 'a lease must ask for a positive amount');
+  if (book.open.has(req.leaseId)) throw new BudgetError('lease_conflict', `lease ${req.leaseId} exists`);
   for (const l of book.open.values()) {
     if (l.instanceId === req.instanceId)
-      throw new AccountingError('lease_conflict', `${req.instanceId} already holds lease ${l.id}`);
+      throw new BudgetError('lease_conflict', `${req.instanceId} already holds lease ${l.id}`);
   }
   const available = leaseAvailable(book);
   const amount = req.requestedAmount < available ? req.requestedAmount : available;
@@ -66,7 +66,7 @@ export function grantLease(
 
 function closing(book: LeaseBook, leaseId: string): { lease: SpendLease; open: Map<string, SpendLease> } {
   const lease = book.open.get(leaseId);
-  if (!lease) throw new AccountingError('lease_not_found', `no open lease ${leaseId}`);
+  if (!lease) throw new BudgetError('lease_not_found', `no open lease ${leaseId}`);
   const open = new Map(book.open);
   open.delete(leaseId);
   return { lease, open };
@@ -86,7 +86,7 @@ export function settleLease(book: LeaseBook, leaseId: string, usedAmount: bigint
 export function expireLease(book: LeaseBook, leaseId: string, at: string, postedAmount: bigint): LeaseBook {
   const lease = book.open.get(leaseId);
   if (lease && Date.parse(at) < Date.parse(lease.expiresAt)) {
-    throw new AccountingError('lease_not_expired', `lease ${leaseId} runs until ${lease.expiresAt}`);
+    throw new BudgetError('lease_not_expired', `lease ${leaseId} runs until ${lease.expiresAt}`);
   }
   const { open } = closing(book, leaseId);
   const accounted = postedAmount > (lease?.grantedAmount ?? 0n) ? postedAmount : (lease?.grantedAmount ?? 0n);
@@ -137,7 +137,7 @@ export function startLocally(local: LocalLease): LocalLease {
  * admission stricter.
  */
 export function spendLocally(local: LocalLease, amount: bigint, completed: boolean): LocalLease {
-  if (amount < 0n) throw new AccountingError('budget_invalid', 'spend must not be negative');
+  if (amount < 0n) throw new BudgetError('budget_invalid', 'spend must not be negative');
   return {
     ...local,
     usedAmount: local.usedAmount + amount,

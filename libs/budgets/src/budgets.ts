@@ -1,4 +1,4 @@
-import { AccountingError } from './accounting.errors';
+import { BudgetError } from './budget-error';
 
 export type BudgetUnit = 'nano-usd' | 'tokens';
 export type BudgetPeriod = 'day' | 'month' | 'total';
@@ -27,7 +27,7 @@ export type PeriodWindow = { start: string | null; end: string | null };
 /** The period containing `at`, in UTC (teams in other time zones see their day roll over at 00:00 UTC). */
 export function periodWindow(period: BudgetPeriod, at: string): PeriodWindow {
   const t = new Date(at);
-  if (Number.isNaN(t.getTime())) throw new AccountingError('budget_invalid', `not a timestamp: ${at}`);
+  if (Number.isNaN(t.getTime())) throw new BudgetError('budget_invalid', `not a timestamp: ${at}`);
   const y = t.getUTCFullYear();
   const m = t.getUTCMonth();
   switch (period) {
@@ -80,7 +80,7 @@ export function budgetApplies(b: Budget, c: BudgetCandidate): boolean {
 }
 
 function stateOf(b: Budget, spent: bigint, projected: bigint): BudgetState {
-  if (b.limit < 0n) throw new AccountingError('budget_invalid', `budget ${b.id} has a negative limit`);
+  if (b.limit < 0n) throw new BudgetError('budget_invalid', `budget ${b.id} has a negative limit`);
   // Already at the limit blocks even a request whose cost is not known in advance (estimate 0).
   if (projected > b.limit || spent >= b.limit) return 'exceeded';
   const alertBps = b.alertAtBps ?? (b.enforcement === 'soft' ? 10_000 : undefined);

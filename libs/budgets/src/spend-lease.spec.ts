@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isAccountingError } from './accounting.errors';
+import { isBudgetError } from './budget-error';
 import {
   EMPTY_LOCAL_LEASE,
   admitLocally,
@@ -72,7 +72,7 @@ describe('lease book', () => {
           at: AT,
           ttlSeconds: 60,
         }),
-      (e: unknown) => isAccountingError(e, 'lease_conflict'),
+      (e: unknown) => isBudgetError(e, 'lease_conflict'),
     );
     const renewed = renewLease(
       book,
@@ -96,13 +96,13 @@ describe('lease book', () => {
     }).book;
     assert.throws(
       () => expireLease(book, 'l1', '2026-11-01T12:00:59.999Z', 0n),
-      (e: unknown) => isAccountingError(e, 'lease_not_expired'),
+      (e: unknown) => isBudgetError(e, 'lease_not_expired'),
     );
     assert.equal(expireLease(book, 'l1', '2026-11-01T12:01:00.000Z', 10n).settledAmount, 300n);
     assert.equal(expireLease(book, 'l1', '2026-11-01T12:01:00.000Z', 310n).settledAmount, 310n);
     assert.throws(
       () => settleLease(book, 'nope', 1n),
-      (e: unknown) => isAccountingError(e, 'lease_not_found'),
+      (e: unknown) => isBudgetError(e, 'lease_not_found'),
     );
   });
 
@@ -118,7 +118,7 @@ describe('lease book', () => {
     assert.equal(leaseExhausted(EMPTY_LOCAL_LEASE), true);
     assert.throws(
       () => spendLocally(local, -1n, false),
-      (e: unknown) => isAccountingError(e, 'budget_invalid'),
+      (e: unknown) => isBudgetError(e, 'budget_invalid'),
     );
   });
 
