@@ -41,6 +41,7 @@ const gatewaySchema = z.object({
   SLUICE_USAGE_FLUSH_MS: positiveInt(20),
   SLUICE_USAGE_BATCH_SIZE: positiveInt(500),
   SLUICE_USAGE_BUFFER_LIMIT: positiveInt(200_000),
+  SLUICE_USAGE_TOKEN_COUNT_MAX_BYTES: positiveInt(256 * 1024),
   SLUICE_KEY_CACHE_TTL_MS: positiveInt(30_000),
   SLUICE_SHUTDOWN_DRAIN_MS: positiveInt(10_000),
   SLUICE_DUPLICATE_TOOL_GUARD: z
@@ -108,6 +109,8 @@ export type GatewayConfig = SharedConfig & {
   usageFlushMs: number;
   usageBatchSize: number;
   usageBufferLimit: number;
+  /** Requests with a larger body are not counted by the gateway's tokenizer (the usage event says null). */
+  usageTokenCountMaxBytes: number;
   keyCacheTtlMs: number;
   shutdownDrainMs: number;
   /**
@@ -205,6 +208,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     usageFlushMs: g.SLUICE_USAGE_FLUSH_MS,
     usageBatchSize: g.SLUICE_USAGE_BATCH_SIZE,
     usageBufferLimit: g.SLUICE_USAGE_BUFFER_LIMIT,
+    usageTokenCountMaxBytes: g.SLUICE_USAGE_TOKEN_COUNT_MAX_BYTES,
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
     fetchImageUrls: g.SLUICE_FETCH_IMAGE_URLS === 'true',

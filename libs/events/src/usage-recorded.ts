@@ -33,6 +33,8 @@ export const firewallFindingSummarySchema = z.object({
   action: z.enum(['monitor', 'block', 'redact']),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'hex SHA-256');
+
 export const usageRecordedV1Schema = z.object({
   requestId: z.string().min(1),
   teamId: z.string().min(1),
@@ -54,6 +56,23 @@ export const usageRecordedV1Schema = z.object({
   /** Time to the first byte of the response body sent to the client; null when nothing was sent. */
   ttfbMs: z.number().nonnegative().nullable(),
   firewall: z.array(firewallFindingSummarySchema).default([]),
+  // Added later, so optional: events recorded before carry none of these (read as unknown).
+  /** Hex SHA-256 of the request body bytes as received; null when there was no body. */
+  requestSha256: sha256Hex.nullable().optional(),
+  /** Hex SHA-256 of the response body bytes as sent to the client (the whole stream for SSE). */
+  responseSha256: sha256Hex.nullable().optional(),
+  /** Time to the first content or tool-call delta sent (streams only; ttfbMs is the first byte of any kind). */
+  ttftMs: z.number().nonnegative().nullable().optional(),
+  /**
+   * Tokens counted by the gateway's own tokenizer (o200k_base) over the request's input and the answer it
+   * relayed (text, tool arguments; reasoning is not seen). null: not counted (too large, not decodable).
+   */
+  gatewayTokens: z
+    .object({
+      input: z.number().int().nonnegative().nullable(),
+      output: z.number().int().nonnegative().nullable(),
+    })
+    .optional(),
 });
 export type UsageRecordedV1 = z.infer<typeof usageRecordedV1Schema>;
 export type UsageRecordedEvent = EventEnvelope<typeof USAGE_RECORDED_V1, UsageRecordedV1>;

@@ -1,5 +1,7 @@
+import type { Hash } from 'node:crypto';
 import type { NormalizedUsage, UsageRecordedV1 } from '@sluice/events';
 import type { Principal } from '@sluice/identity';
+import type { IrRequest } from '@sluice/protocols';
 import type { Protocol } from './protocol';
 
 /**
@@ -25,6 +27,16 @@ export type RequestContext = {
   errorCode: string | null;
   /** Prompt firewall findings (no values), for the usage event. */
   firewall: UsageRecordedV1['firewall'];
+  /** When the first content or tool-call delta went out (streams only): the TTFT. */
+  firstTokenAt: number | null;
+  /** SHA-256 of the response body bytes, fed as they are written (see usage/response-tap.ts). */
+  responseHash: Hash | null;
+  /** The request body as received (a reference, not a copy); hashed once the response is finished. */
+  requestBody: Buffer | null;
+  /** The request as the provider was asked, counted by the gateway's tokenizer after the response. */
+  countInput: IrRequest | (() => IrRequest | null) | null;
+  /** What the model wrote (text, tool arguments), or how to get it, for the gateway's own token count. */
+  answer: string | (() => string) | null;
 };
 
 declare module 'fastify' {
@@ -53,5 +65,10 @@ export function newRequestContext(requestId: string, protocol: Protocol, started
     firstByteAt: null,
     errorCode: null,
     firewall: [],
+    firstTokenAt: null,
+    responseHash: null,
+    requestBody: null,
+    countInput: null,
+    answer: null,
   };
 }

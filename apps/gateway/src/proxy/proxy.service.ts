@@ -26,6 +26,7 @@ import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target'
 import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
 import { readUpstreamJson, recordUsage } from '../upstream/upstream-body';
 import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
+import { markFirstToken, noteAnswer, tapResponse } from '../usage/response-tap';
 
 export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
 
@@ -99,6 +100,7 @@ export class ProxyService {
       ...(input.pathStream !== undefined ? { stream: input.pathStream } : {}),
     });
     ctx.stream = ir.stream;
+    tapResponse(req, reply, ir);
     if (ir.messages.length === 0) {
       const field = client === 'gemini' ? 'contents' : 'messages';
       throw new GatewayError(400, 'invalid_request', `'${field}' must contain at least one message.`, field);
@@ -259,7 +261,7 @@ export class ProxyService {
     });
     recordUsage(r.req.sluice, ir.usage);
     // What the provider wrote, before placeholders are turned back into the client's values.
-    this.firewall.inspectResponse(answerText(ir), r.req);
+    this.firewall.inspectResponse(noteAnswer(r.req.sluice, answerText(ir)), r.req);
     if (r.passthrough && !r.mapping) {
       await r.reply.status(200).header('content-type', 'application/json').send(text);
       return;
@@ -341,7 +343,7 @@ export class ProxyService {
         );
       }
     } finally {
-      this.firewall.inspectResponse(answer.text(), req);
+      this.firewall.inspectResponse(noteAnswer(req.sluice, answer.text()), req);
       if (!out.destroyed) out.end();
     }
   }
@@ -349,6 +351,7 @@ export class ProxyService {
   private observe(req: FastifyRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
     answer?.add(events);
     for (const ev of events) {
+      markFirstToken(req.sluice, ev);
       if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage)
         recordUsage(req.sluice, ev.usage);
       if (ev.type === 'error') req.sluice.errorCode = ev.error.code ?? ev.error.kind;
@@ -368,7 +371,7 @@ export class ProxyService {
     const codec = getCodec(client);
     if (!ir.stream) {
       recordUsage(req.sluice, res.usage);
-      this.firewall.inspectResponse(answerText(res), req);
+      this.firewall.inspectResponse(noteAnswer(req.sluice, answerText(res)), req);
       if (mapping) restoreResponse(res, mapping);
       await reply.status(200).send(codec.encodeResponse(res, { model: route.requested }));
       return;
@@ -381,10 +384,11 @@ export class ProxyService {
       model: route.requested,
       includeUsage: ir.includeUsage === true,
     });
-    this.firewall.inspectResponse(answerText(res), req);
+    this.firewall.inspectResponse(noteAnswer(req.sluice, answerText(res)), req);
     const restorer = mapping ? new IrStreamRestorer(mapping) : null;
     const events = loopbackStream(res);
     for (const ev of restorer ? restorer.apply(events) : events) {
+      markFirstToken(req.sluice, ev);
       const frames = encoder.push(ev).map(serializeSseEvent).join('');
       if (frames !== '' && !out.write(frames))
         await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));

@@ -38,6 +38,7 @@ import { callWithRetries, firstHeader } from '../upstream/call-with-retries';
 import { upstreamTarget } from '../upstream/provider-target';
 import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
 import { ResponsesStore } from './responses-store.service';
+import * as tap from '../usage/response-tap';
 
 type Obj = Record<string, unknown>;
 
@@ -91,6 +92,7 @@ export class ResponsesService {
     const route = this.router.resolve(model);
     ctx.modelServed = route.served;
     ctx.stream = body['stream'] === true;
+    tap.tapResponse(req, reply, tap.responsesInput(body));
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -290,6 +292,7 @@ export class ResponsesService {
     const outcome = outcomeFromResponse(parsed);
     if (outcome?.usage) recordUsage(req.sluice, outcome.usage);
     if (outcome?.status === 'failed') req.sluice.errorCode = failedCode(parsed);
+    tap.noteAnswerLater(req.sluice, () => tap.responsesAnswerText(parsed));
     await reply.status(200).header('content-type', 'application/json').send(text);
   }
 
@@ -314,6 +317,7 @@ export class ResponsesService {
   }
 
   private observePassthrough(ctx: RequestContext, ev: SseEvent): void {
+    tap.tapResponsesSse(ctx, ev);
     const outcome = extractResponsesOutcome(ev);
     if (outcome) {
       if (outcome.usage) recordUsage(ctx, outcome.usage);
@@ -348,7 +352,7 @@ export class ResponsesService {
       model: route.served,
     });
     recordUsage(req.sluice, ir.usage);
-    this.firewall.inspectResponse(answerText(ir), req);
+    this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answerText(ir)), req);
     if (mapping) restoreResponse(ir, mapping);
     const response = encodeResponsesResponse(ir, opts);
     if (response.status === 'failed') req.sluice.errorCode = response.error?.code ?? 'response_failed';
@@ -403,12 +407,13 @@ export class ResponsesService {
       // The client still gets a terminal event when it is listening.
       if (!writer.done && !out.destroyed) await emit([], true).catch(() => undefined);
     } finally {
-      this.firewall.inspectResponse(answer.text(), req);
+      this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
       if (!out.destroyed) out.end();
     }
   }
 
   private observeIr(ctx: RequestContext, ev: IrStreamEvent): void {
+    tap.markFirstToken(ctx, ev);
     if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage) recordUsage(ctx, ev.usage);
     if (ev.type === 'error') ctx.errorCode = ev.error.code ?? ev.error.kind;
   }
@@ -438,7 +443,7 @@ export class ResponsesService {
     const res = loopbackResponse(t.decoded.ir, req.id, Date.now());
     req.sluice.providerRequestId = res.id;
     recordUsage(req.sluice, res.usage);
-    this.firewall.inspectResponse(answerText(res), req);
+    this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answerText(res)), req);
     const opts = this.encodeOptions(t, body, route, null);
     if (!t.decoded.ir.stream) {
       if (mapping) restoreResponse(res, mapping);
@@ -452,6 +457,7 @@ export class ResponsesService {
     let kept = false;
     const events = loopbackStream(res);
     for (const ev of mapping ? new IrStreamRestorer(mapping).apply(events) : events) {
+      tap.markFirstToken(req.sluice, ev);
       const frames = encoder.push(ev);
       if (encoder.writer.done && !kept) {
         kept = true;

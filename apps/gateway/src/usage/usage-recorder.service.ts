@@ -1,8 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { makeEnvelope, Outbox, USAGE_RECORDED_V1, ZERO_USAGE, type UsageRecordedV1 } from '@sluice/events';
+import { warmTokenizer } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
+import { countGatewayTokens, requestSha256, responseSha256 } from './gateway-token-count';
 
 /** HTTP status used when the client went away before the response finished (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -67,6 +69,8 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    // The BPE table takes ~200 ms to load: at start, not on the close of the first request.
+    warmTokenizer();
     await this.outbox.start();
   }
 
@@ -113,6 +117,14 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       latencyMs: round3(now - ctx.startedAt),
       ttfbMs: ctx.firstByteAt === null ? null : round3(ctx.firstByteAt - ctx.startedAt),
       firewall: ctx.firewall,
+      requestSha256: requestSha256(ctx),
+      responseSha256: responseSha256(ctx),
+      ttftMs: ctx.firstTokenAt === null ? null : round3(ctx.firstTokenAt - ctx.startedAt),
+      // After the response has gone (this runs on close); errors are not counted (nothing to dispute).
+      gatewayTokens:
+        status < 400
+          ? countGatewayTokens(ctx, this.rt.config.usageTokenCountMaxBytes)
+          : { input: null, output: null },
     };
     const event = makeEnvelope({
       type: USAGE_RECORDED_V1,
