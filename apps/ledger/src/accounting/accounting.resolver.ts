@@ -1,8 +1,17 @@
-import { BadRequestException, ConflictException, Inject, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  UseGuards,
+} from '@nestjs/common';
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { normalizedUsageSchema } from '@sluice/events';
-import { AdminAuthGuard } from '@sluice/identity';
+import { AdminAuthGuard, type Principal } from '@sluice/identity';
 import { formatNanoUsd, usdToNano } from '@sluice/money';
+import { LedgerAuthGuard } from '../auth/ledger-auth.guard';
+import { LedgerPrincipal } from '../auth/ledger-principal.decorator';
+import { canSeeTeam, scopeTeam } from '../auth/team-scope';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
 import { AccountingRepository } from './accounting.repository';
 import {
@@ -39,8 +48,33 @@ function badRequest(err: unknown): never {
   throw new BadRequestException(err instanceof Error ? err.message : String(err));
 }
 
+/** The team an account belongs to (`team:<id>`, `receivable:<id>`); null for platform-wide accounts. */
+function accountTeam(account: string): string | null {
+  const m = /^(?:team|receivable):(.+)$/.exec(account);
+  return m?.[1] ?? null;
+}
+
+/** The team's credit account first, then its receivable; a malformed team id is the caller's error. */
+function teamAccounts(teamId: string): [string, string] {
+  try {
+    return [accountIds.team(teamId), accountIds.receivable(teamId)];
+  } catch (err) {
+    badRequest(err);
+  }
+}
+
+/** A named account must be the caller's (a team key sees only its team's accounts). */
+function checkAccount(principal: Principal, account: string): void {
+  if (!canSeeTeam(principal, accountTeam(account)))
+    throw new ForbiddenException(`this key may only read the accounts of team ${principal.teamId}`);
+}
+
+/**
+ * Reads: the admin key sees every account; a team key only its team's (`team:<id>`,
+ * `receivable:<id>`). Commands, the price catalogue and the books check: admin key only.
+ */
 @Resolver()
-@UseGuards(AdminAuthGuard)
+@UseGuards(LedgerAuthGuard)
 export class AccountingResolver {
   constructor(
     @Inject(ACCOUNTING_REPOSITORY) private readonly repo: AccountingRepository,
@@ -48,11 +82,26 @@ export class AccountingResolver {
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
   ) {}
 
-  @Query(() => [AccountBalanceView], { description: 'Balances of every account, or of one account key' })
+  @Query(() => [AccountBalanceView], {
+    description:
+      'Balances of every account, of one account key, or of one team’s accounts (a team key: its own team’s)',
+  })
   async balances(
     @Args('account', { type: () => String, nullable: true }) account: string | null,
+    @Args('team', { type: () => String, nullable: true }) team: string | null,
+    @LedgerPrincipal() principal: Principal,
   ): Promise<AccountBalanceView[]> {
-    const rows = await this.repo.balances(account ?? null);
+    const teamId = scopeTeam(principal, team);
+    let rows;
+    if (account) {
+      checkAccount(principal, account);
+      rows = await this.repo.balances(account);
+    } else if (teamId !== null) {
+      const ids = teamAccounts(teamId);
+      rows = (await Promise.all(ids.map((id) => this.repo.balances(id)))).flat();
+    } else {
+      rows = await this.repo.balances(null);
+    }
     return rows.map((r) => ({
       account: r.id,
       kind: r.kind,
@@ -67,16 +116,24 @@ export class AccountingResolver {
     }));
   }
 
-  @Query(() => TransferPageView, { description: 'The journal, oldest first, optionally for one account' })
+  @Query(() => TransferPageView, {
+    description:
+      'The journal, oldest first, optionally for one account or one team’s credit account (a team key: its own team’s)',
+  })
   async transfers(
     @Args('account', { type: () => String, nullable: true }) account: string | null,
     @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
+    @Args('team', { type: () => String, nullable: true }) team: string | null,
+    @LedgerPrincipal() principal: Principal,
   ): Promise<TransferPageView> {
+    const teamId = scopeTeam(principal, team);
+    if (account) checkAccount(principal, account);
+    const scopedAccount = account || (teamId === null ? null : teamAccounts(teamId)[0]);
     if (first < 1 || first > MAX_PAGE) throw new BadRequestException(`first must be 1-${MAX_PAGE}`);
     if (after !== null && after !== undefined && !/^\d{1,19}$/.test(after))
       throw new BadRequestException('after must be a cursor returned as endCursor');
-    const page = await this.repo.transfers(account ?? null, first, after ?? null);
+    const page = await this.repo.transfers(scopedAccount, first, after ?? null);
     return {
       endCursor: page.endCursor,
       hasNextPage: page.hasNextPage,
@@ -103,6 +160,7 @@ export class AccountingResolver {
   @Query(() => [PriceView], {
     description: 'Price catalogue entries (every version) whose model or pattern matches `model`',
   })
+  @UseGuards(AdminAuthGuard)
   async prices(
     @Args('model', { type: () => String, nullable: true }) model: string | null,
   ): Promise<PriceView[]> {
@@ -111,6 +169,7 @@ export class AccountingResolver {
   }
 
   @Query(() => BooksCheckView, { description: 'verify-balances: debits = credits, balances = journal' })
+  @UseGuards(AdminAuthGuard)
   async booksCheck(): Promise<BooksCheckView> {
     const c = await this.repo.check();
     return {
@@ -129,6 +188,7 @@ export class AccountingResolver {
     description:
       'Credits a team (credit.topped_up.v1). Idempotent: the event id derives from (team, idempotencyKey).',
   })
+  @UseGuards(AdminAuthGuard)
   async topUp(
     @Args('team') team: string,
     @Args('amountUsd', { description: 'Exact decimal USD, at most 9 decimals' }) amountUsd: string,
@@ -169,6 +229,7 @@ export class AccountingResolver {
     description:
       'Reverses an event’s transfers (ledger.correction.v1) and, for usage, reposts the corrected token counts at the original price. Idempotent by idempotencyKey.',
   })
+  @UseGuards(AdminAuthGuard)
   async correction(
     @Args('eventId', { type: () => ID }) eventId: string,
     @Args('reason') reason: string,
@@ -204,6 +265,7 @@ export class AccountingResolver {
     description:
       'Matches a provider usage export (format csv | openai-usage | anthropic-usage) against the ledger over the days it covers and lists every difference with its evidence',
   })
+  @UseGuards(AdminAuthGuard)
   async reconcile(
     @Args('provider') provider: string,
     @Args('format') format: string,

@@ -85,7 +85,13 @@ export class RequestAuditRepository {
   }
 
   /** Requests and tokens in [from, to), grouped by the given dimensions (none: one total row). */
-  async usage(from: Date, to: Date, groupBy: readonly UsageDimension[]): Promise<UsageAggregate[]> {
+  /** `teamId` null: every team (admin); otherwise only that team's requests. */
+  async usage(
+    from: Date,
+    to: Date,
+    groupBy: readonly UsageDimension[],
+    teamId: string | null = null,
+  ): Promise<UsageAggregate[]> {
     const dims = [...new Set(groupBy)].map((d) => DIMENSION_COLUMN[d]);
     const select = dims.map((d) => `${d.column} AS "${d.alias}"`);
     const group =
@@ -95,9 +101,9 @@ export class RequestAuditRepository {
     const rows = await this.db.query<Record<string, string | null>>(
       `SELECT ${[...select, 'count(*)::text AS requests', 'coalesce(sum(input_uncached_tokens + cache_read_tokens + cache_write_tokens), 0)::text AS "inputTokens"', 'coalesce(sum(output_tokens), 0)::text AS "outputTokens"'].join(', ')}
          FROM ${LEDGER_SCHEMA}.request_audit
-        WHERE received_at >= $1 AND received_at < $2
+        WHERE received_at >= $1 AND received_at < $2 AND ($3::text IS NULL OR team_id = $3)
         ${group}`,
-      [from.toISOString(), to.toISOString()],
+      [from.toISOString(), to.toISOString(), teamId],
     );
     return rows.map((r) => ({
       requests: Number(r['requests']),
