@@ -10,6 +10,7 @@ import {
 import { AdminController } from './admin/admin.controller';
 import { IDENTITY_REPOSITORY } from './admin/admin.tokens';
 import { IDENTITY_COMMAND_HANDLERS } from './admin/identity.commands';
+import { IdentityEventsService } from './admin/identity-events.service';
 import { DataPlaneGuard } from './auth/data-plane.guard';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { AnthropicController } from './anthropic/anthropic.controller';
@@ -55,6 +56,7 @@ export class GatewayModule {
             new ApiKeyAuthenticator(repo, runtime.masterKey, runtime.config.keyCacheTtlMs),
         },
         AdminKeyStrategy,
+        IdentityEventsService,
         ...IDENTITY_COMMAND_HANDLERS,
         DataPlaneGuard,
         UsageRecorder,

@@ -3,13 +3,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { PassportModule } from '@nestjs/passport';
 import { EventStore } from '@sluice/event-store';
-import { AdminKeyStrategy, API_KEY_AUTHENTICATOR, ApiKeyAuthenticator } from '@sluice/identity';
+import { AdminKeyStrategy } from '@sluice/identity';
 import { AccountingResolver, accountingRepositoryProvider } from './accounting/accounting.resolver';
 import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
 import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
 import { ProjectionsService } from './audit/projections.service';
 import { RequestAuditRepository } from './audit/request-audit.repository';
 import { LedgerHealthController } from './health/health.controller';
+import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
 import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
@@ -37,8 +38,8 @@ export class LedgerModule {
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
         { provide: REQUEST_AUDIT_REPOSITORY, useValue: new RequestAuditRepository(runtime.db) },
-        // The ledger owns no key tables: its GraphQL accepts the master key only (for now).
-        { provide: API_KEY_AUTHENTICATOR, useValue: new ApiKeyAuthenticator(null, runtime.masterKey, 0) },
+        // The master key and team keys from ledger.api_keys, fed by the gateway's identity events.
+        ...LEDGER_IDENTITY_PROVIDERS,
         AdminKeyStrategy,
         // Before the consumer: the default price catalogue is in the store before any usage (an async factory
         // is awaited while the module is built, before every onModuleInit).

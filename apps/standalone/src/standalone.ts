@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createGatewayApp, listenFamilyPorts } from '@sluice/apps/gateway';
-import { createLedgerApp } from '@sluice/apps/ledger';
+import { createLedgerApp, identityConsumerGroup } from '@sluice/apps/ledger';
 import { createMarketplaceApp } from '@sluice/apps/marketplace';
 import { describeConfig, describeRouting, loadStandaloneConfig, type Env } from '@sluice/config';
 import { EmbeddedPostgres } from '@sluice/database';
-import { InProcessTransport, type EventTransport } from '@sluice/events';
+import { identityTopicFor, InProcessTransport, type EventTransport } from '@sluice/events';
 import { loadOrCreateMasterKey } from '@sluice/identity';
 import { createLogger, createMetricsRegistry } from '@sluice/observability';
 import { createKafkaTransport, newInstanceId, openMigratedDatabase } from '@sluice/platform';
@@ -58,7 +58,10 @@ export async function startStandalone(
 
   const transport: EventTransport = config.gateway.kafkaBrokers
     ? createKafkaTransport(config.gateway, 'sluice-standalone', logger)
-    : new InProcessTransport({ [config.ledger.usageTopic]: [config.ledger.consumerGroup] });
+    : new InProcessTransport({
+        [config.ledger.usageTopic]: [config.ledger.consumerGroup],
+        [identityTopicFor(config.ledger.usageTopic)]: [identityConsumerGroup(config.ledger)],
+      });
   const metrics = createMetricsRegistry({ processMetrics: true });
   const shared = { db, transport, logger, metrics, masterKey: master.key };
 

@@ -20,3 +20,24 @@ export {
 export { InProcessTransport } from './in-process.transport';
 export { KafkaTransport, decodeEnvelope, type KafkaTransportOptions } from './kafka.transport';
 export { Outbox, type OutboxOptions } from './outbox';
+export {
+  IDENTITY_TEAM_CREATED_V1,
+  IDENTITY_TEAM_DISABLED_V1,
+  IDENTITY_API_KEY_ISSUED_V1,
+  IDENTITY_API_KEY_REVOKED_V1,
+  API_KEY_SCOPES,
+  identityEventSchemas,
+  identityEventId,
+  identityTopicFor,
+  teamCreatedV1Schema,
+  teamDisabledV1Schema,
+  apiKeyIssuedV1Schema,
+  apiKeyRevokedV1Schema,
+  type ApiKeyScope,
+  type IdentityEvent,
+  type IdentityEventType,
+  type TeamCreatedV1,
+  type TeamDisabledV1,
+  type ApiKeyIssuedV1,
+  type ApiKeyRevokedV1,
+} from './identity-events';

@@ -1,4 +1,4 @@
-import type { Db } from '@sluice/database';
+import type { Db, SqlExecutor } from '@sluice/database';
 import type { EventEnvelope } from './envelope';
 import type { EventTransport } from './transport';
 
@@ -53,6 +53,21 @@ export class Outbox {
     this.buffer.push(event);
     if (this.buffer.length >= this.options.batchSize) this.scheduleFlush(0);
     else this.scheduleFlush(this.options.flushMs);
+  }
+
+  /**
+   * Writes events through the caller's transaction, so they commit or roll back with the change they
+   * record (a team or key is never created without its event). Call `appended` after the commit.
+   */
+  async appendIn(tx: SqlExecutor, events: readonly EventEnvelope[]): Promise<void> {
+    if (events.length > 0) await this.insert(tx, events);
+  }
+
+  /** After a commit that `appendIn` wrote to: counts the rows and wakes the relay. */
+  appended(count: number): void {
+    if (count <= 0) return;
+    this.inTable += count;
+    this.wakeRelay?.();
   }
 
   /** True when the database has not taken events for a while: refuse new work until it does. */
@@ -122,16 +137,20 @@ export class Outbox {
   private async flushOnce(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, 2_000);
-      await this.db.query(
-        `INSERT INTO ${this.options.table} (event_id, subject, payload)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
-        [batch.map((e) => e.id), batch.map((e) => e.subject), batch.map((e) => JSON.stringify(e))],
-      );
+      await this.insert(this.db, batch);
       // Only after the insert committed: a failure leaves the batch in memory for the next try.
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
       this.wakeRelay?.();
     }
+  }
+
+  private async insert(db: SqlExecutor, batch: readonly EventEnvelope[]): Promise<void> {
+    await db.query(
+      `INSERT INTO ${this.options.table} (event_id, subject, payload)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[])`,
+      [batch.map((e) => e.id), batch.map((e) => e.subject), batch.map((e) => JSON.stringify(e))],
+    );
   }
 
   private async relay(): Promise<void> {

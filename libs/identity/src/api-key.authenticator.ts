@@ -1,5 +1,5 @@
 import { hashApiKey, looksLikeApiKey, safeEqual } from './api-keys';
-import type { IdentityRepository, KeyLookup } from './identity.repository';
+import type { KeyLookup, KeyLookupSource } from './identity.repository';
 import { DEFAULT_TEAM_ID, MASTER_KEY_ID, type Principal } from './principal';
 
 type Entry = { principal: Principal | null; expiresAt: number };
@@ -14,8 +14,8 @@ export class ApiKeyAuthenticator {
   private readonly inflight = new Map<string, Promise<Principal | null>>();
 
   constructor(
-    /** Null in services that accept only the master key (they do not own the key tables). */
-    private readonly repo: IdentityRepository | null,
+    /** Null in services that accept only the master key. */
+    private readonly repo: KeyLookupSource | null,
     private readonly masterKey: string,
     private readonly ttlMs: number,
     private readonly maxEntries = 100_000,

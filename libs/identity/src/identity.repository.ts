@@ -28,6 +28,14 @@ export type KeyLookup = {
   keyFirewall?: FirewallOverride | null;
 };
 
+/**
+ * Where an authenticator looks keys up by hash: the gateway's own tables (IdentityRepository), or a
+ * service's read model fed by identity events (the ledger's `ledger.api_keys`).
+ */
+export interface KeyLookupSource {
+  findByHash(hash: string): Promise<KeyLookup | null>;
+}
+
 export class IdentityError extends Error {
   constructor(
     readonly code: 'TEAM_NOT_FOUND' | 'KEY_NOT_FOUND' | 'TEAM_NAME_TAKEN' | 'TEAM_DISABLED' | 'INVALID_NAME',
@@ -79,7 +87,7 @@ function checkName(name: unknown): string {
 }
 
 /** Teams and API keys in the gateway schema (migrations/gateway/0001). */
-export class IdentityRepository {
+export class IdentityRepository implements KeyLookupSource {
   constructor(
     private readonly db: SqlExecutor,
     private readonly schema = 'gateway',

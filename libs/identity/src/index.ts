@@ -14,6 +14,7 @@ export {
   type Team,
   type ApiKeyRecord,
   type KeyLookup,
+  type KeyLookupSource,
 } from './identity.repository';
 export { ApiKeyAuthenticator } from './api-key.authenticator';
 export { MASTER_KEY_ID, DEFAULT_TEAM_ID, type Principal, type FirewallOverride } from './principal';

@@ -2,6 +2,7 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   API_KEY_AUTHENTICATOR,
+  hashApiKey,
   IdentityError,
   type ApiKeyAuthenticator,
   type ApiKeyRecord,
@@ -10,7 +11,8 @@ import {
   type Team,
 } from '@sluice/identity';
 import { GatewayError } from '../common/gateway-error';
-import { IDENTITY_REPOSITORY } from './admin.tokens';
+import { keyIssued, keyRevoked, revocations, teamCreated } from './identity-announcements';
+import { IdentityEventsService, type Announce } from './identity-events.service';
 
 /** The admin API's changes to teams and keys, one command each (thin controller, @nestjs/cqrs). */
 export class CreateTeam extends Command<Team> {
@@ -48,19 +50,23 @@ export class SetFirewallOverride extends Command<Team | ApiKeyRecord> {
 }
 
 /**
- * What every identity change shares: domain errors become HTTP errors, and a change that can turn
- * a key away (revoke, disable, new policy) drops this gateway's key cache at once (other instances
- * see it within the cache TTL).
+ * What every identity change shares: it runs in one transaction with the identity events it
+ * announces (team created/disabled, key issued/revoked: how the ledger learns of keys); domain errors
+ * become HTTP errors; a change that can turn a key away (revoke, disable, new policy) drops this
+ * gateway's key cache at once (other instances see it within the cache TTL).
  */
 abstract class IdentityCommand {
   constructor(
-    @Inject(IDENTITY_REPOSITORY) protected readonly identity: IdentityRepository,
+    private readonly events: IdentityEventsService,
     @Inject(API_KEY_AUTHENTICATOR) private readonly auth: ApiKeyAuthenticator,
   ) {}
 
-  protected async run<T>(change: () => Promise<T>, invalidatesKeys: boolean): Promise<T> {
+  protected async run<T>(
+    change: (identity: IdentityRepository, announce: Announce) => Promise<T>,
+    invalidatesKeys: boolean,
+  ): Promise<T> {
     try {
-      const result = await change();
+      const result = await this.events.change(change);
       if (invalidatesKeys) this.auth.invalidate();
       return result;
     } catch (err) {
@@ -72,28 +78,45 @@ abstract class IdentityCommand {
 @CommandHandler(CreateTeam)
 export class CreateTeamHandler extends IdentityCommand implements ICommandHandler<CreateTeam> {
   execute(c: CreateTeam): Promise<Team> {
-    return this.run(() => this.identity.createTeam(c.name), false);
+    return this.run(async (identity, announce) => {
+      const team = await identity.createTeam(c.name);
+      await announce([teamCreated(team)]);
+      return team;
+    }, false);
   }
 }
 
 @CommandHandler(DisableTeam)
 export class DisableTeamHandler extends IdentityCommand implements ICommandHandler<DisableTeam> {
   execute(c: DisableTeam): Promise<Team> {
-    return this.run(() => this.identity.disableTeam(c.teamId), true);
+    return this.run(async (identity, announce) => {
+      const team = await identity.disableTeam(c.teamId);
+      // Every key the disable revoked, then the team (already announced ones are skipped).
+      await announce(revocations(team, await identity.listKeys(team.id)));
+      return team;
+    }, true);
   }
 }
 
 @CommandHandler(CreateApiKey)
 export class CreateApiKeyHandler extends IdentityCommand implements ICommandHandler<CreateApiKey> {
   execute(c: CreateApiKey): Promise<{ record: ApiKeyRecord; key: string }> {
-    return this.run(() => this.identity.createKey(c.teamId, c.name), false);
+    return this.run(async (identity, announce) => {
+      const created = await identity.createKey(c.teamId, c.name);
+      await announce([keyIssued(created.record, hashApiKey(created.key))]);
+      return created;
+    }, false);
   }
 }
 
 @CommandHandler(RevokeApiKey)
 export class RevokeApiKeyHandler extends IdentityCommand implements ICommandHandler<RevokeApiKey> {
   execute(c: RevokeApiKey): Promise<ApiKeyRecord> {
-    return this.run(() => this.identity.revokeKey(c.keyId), true);
+    return this.run(async (identity, announce) => {
+      const key = await identity.revokeKey(c.keyId);
+      if (key.revokedAt !== null) await announce([keyRevoked({ ...key, revokedAt: key.revokedAt })]);
+      return key;
+    }, true);
   }
 }
 
@@ -104,10 +127,10 @@ export class SetFirewallOverrideHandler
 {
   execute(c: SetFirewallOverride): Promise<Team | ApiKeyRecord> {
     return this.run<Team | ApiKeyRecord>(
-      () =>
+      (identity) =>
         c.target === 'team'
-          ? this.identity.setTeamFirewall(c.id, c.policy)
-          : this.identity.setKeyFirewall(c.id, c.policy),
+          ? identity.setTeamFirewall(c.id, c.policy)
+          : identity.setKeyFirewall(c.id, c.policy),
       true,
     );
   }
