@@ -9,6 +9,7 @@ import { newRequestContext } from './common/request-context';
 import { GatewayModule } from './gateway.module';
 import type { GatewayRuntime } from './gateway.runtime';
 import { CLIENT_CLOSED_STATUS, UsageRecorder } from './usage/usage-recorder.service';
+import { BudgetEnforcer } from './budget/budget-enforcer.service';
 
 /**
  * Builds the gateway (NestJS on Fastify) without listening: entry points and tests call `listen`.
@@ -33,6 +34,7 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
   app.useGlobalFilters(new GatewayErrorFilter(rt.logger));
 
   const usage = app.get(UsageRecorder);
+  const budgets = app.get(BudgetEnforcer);
   const requests = new Counter({
     name: 'sluice_gateway_http_requests_total',
     help: 'HTTP requests by route, method and status',
@@ -60,6 +62,7 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
       const finished = reply.raw.writableFinished;
       const status = finished ? reply.raw.statusCode : CLIENT_CLOSED_STATUS;
       if (!finished && ctx.errorCode === null) ctx.errorCode = 'client_closed';
+      budgets.complete(ctx);
       usage.record(ctx, status, now);
       const route = req.routeOptions.url ?? 'unmatched';
       requests.inc({ route, method: req.method, status: String(status) });

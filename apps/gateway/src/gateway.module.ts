@@ -29,6 +29,7 @@ import { HealthController } from './health/health.controller';
 import { ModelsController } from './models/models.controller';
 import { ModelRouter } from './routing/model-router.service';
 import { UsageRecorder } from './usage/usage-recorder.service';
+import { BudgetEnforcer } from './budget/budget-enforcer.service';
 
 @Module({})
 export class GatewayModule {
@@ -60,6 +61,7 @@ export class GatewayModule {
         ...IDENTITY_COMMAND_HANDLERS,
         DataPlaneGuard,
         UsageRecorder,
+        BudgetEnforcer,
         ModelRouter,
         UpstreamClient,
         FirewallService,

@@ -7,6 +7,9 @@ import { AdminKeyStrategy } from '@sluice/identity';
 import { AccountingResolver, accountingRepositoryProvider } from './accounting/accounting.resolver';
 import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
 import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
+import { BudgetLeaseController } from './budgets/budget-lease.controller';
+import { BudgetResolver } from './budgets/budget.resolver';
+import { BudgetService } from './budgets/budget.service';
 import { ProjectionsService } from './audit/projections.service';
 import { RequestAuditRepository } from './audit/request-audit.repository';
 import { LedgerHealthController } from './health/health.controller';
@@ -14,6 +17,9 @@ import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
 import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
+import { ExportsController } from './read-models/exports.controller';
+import { ReadModelsResolver } from './read-models/read-models.resolver';
+import { ReadModelsService } from './read-models/read-models.service';
 
 @Module({})
 export class LedgerModule {
@@ -33,7 +39,7 @@ export class LedgerModule {
           include: [LedgerModule],
         }),
       ],
-      controllers: [LedgerHealthController],
+      controllers: [LedgerHealthController, BudgetLeaseController, ExportsController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
@@ -51,6 +57,10 @@ export class LedgerModule {
         AccountingService,
         accountingRepositoryProvider,
         AccountingResolver,
+        ReadModelsService,
+        ReadModelsResolver,
+        BudgetService,
+        BudgetResolver,
       ],
     };
   }

@@ -68,12 +68,16 @@ export async function startStandalone(
   // The ledger first: its consumer must be subscribed before the gateway's relay publishes.
   const ledger = await createLedgerApp({ ...shared, config: config.ledger });
   const marketplace = await createMarketplaceApp({ ...shared, config: config.marketplace });
+  // Budgets: the gateway leases from this process's ledger over its HTTP API, as it would across machines.
+  let ledgerUrl: string | null = config.gateway.budgets.ledgerUrl ?? null;
   const gateway = await createGatewayApp({
     ...shared,
     config: config.gateway,
     instanceId: newInstanceId('gateway'),
+    ledgerUrl: () => ledgerUrl,
   });
   await ledger.listen({ port: config.ledger.port, host: config.ledger.host });
+  ledgerUrl ??= await ledger.getUrl();
   await marketplace.listen({ port: config.marketplace.port, host: config.marketplace.host });
   await gateway.listen({ port: config.gateway.port, host: config.gateway.host });
   const familyPorts = await listenFamilyPorts(gateway, config.gateway);

@@ -65,6 +65,11 @@ const gatewaySchema = z.object({
   SLUICE_FIREWALL_ANALYZER_TOKEN: optionalString,
   SLUICE_FIREWALL_ANALYZER_TIMEOUT_MS: positiveInt(800),
   SLUICE_FIREWALL_ANALYZER_ON_ERROR: z.enum(['allow', 'block']).default('allow'),
+  SLUICE_LEDGER_URL: z.string().url().optional(),
+  SLUICE_BUDGETS: z.enum(['on', 'off']).default('on'),
+  SLUICE_BUDGET_REFRESH_MS: positiveInt(5_000),
+  SLUICE_BUDGET_MAX_IN_FLIGHT: positiveInt(64),
+  SLUICE_BUDGET_PRICE_TTL_MS: positiveInt(60_000),
   SLUICE_ADMIN_PORT: port(8079),
   SLUICE_OPENAI_PORT: port(8082),
   SLUICE_ANTHROPIC_PORT: port(8083),
@@ -76,6 +81,9 @@ const ledgerSchema = z.object({
   SLUICE_LEDGER_GROUP: z.string().default('sluice-ledger'),
   SLUICE_PROJECTION_BATCH: positiveInt(1000),
   SLUICE_PROJECTION_IDLE_MS: positiveInt(100),
+  SLUICE_BUDGET_LEASE_BPS: z.coerce.number().int().min(1).max(10_000).default(500),
+  SLUICE_BUDGET_LEASE_TTL_S: positiveInt(300),
+  SLUICE_BUDGET_SWEEP_MS: positiveInt(10_000),
 });
 
 const marketplaceSchema = z.object({
@@ -133,6 +141,19 @@ export type GatewayConfig = SharedConfig & {
       onError: 'allow' | 'block';
     } | null;
   };
+  /**
+   * Budget enforcement with spend leases from the ledger (docs/ledger-design.md, "Spend leases"). Enforced
+   * when on and the ledger is known: `ledgerUrl` in distributed mode, the same process in standalone.
+   */
+  budgets: {
+    enabled: boolean;
+    ledgerUrl: string | undefined;
+    /** How stale a (team, key)'s budget list may get before a background refresh. */
+    refreshMs: number;
+    /** Requests in flight per hard budget on this instance: with the largest request cost, bounds overspend. */
+    maxInFlight: number;
+    priceTtlMs: number;
+  };
   /** Multi-port mode (as in the Tokligence gateway): one port per API family besides the facade. */
   multiPort: { admin: number; openai: number; anthropic: number; gemini: number } | null;
   /** Repeated identical tool calls: warn, insist, reject at these run lengths (null: off). */
@@ -144,6 +165,8 @@ export type LedgerConfig = SharedConfig & {
   consumerGroup: string;
   projectionBatch: number;
   projectionIdleMs: number;
+  /** Spend leases: each grant's share of the limit (basis points), its lifetime, the expiry sweep's period. */
+  budgets: { leaseShareBps: number; leaseTtlSeconds: number; sweepMs: number };
 };
 
 export type MarketplaceConfig = SharedConfig & { port: number };
@@ -231,6 +254,13 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
           }
         : null,
     },
+    budgets: {
+      enabled: g.SLUICE_BUDGETS === 'on',
+      ledgerUrl: g.SLUICE_LEDGER_URL,
+      refreshMs: g.SLUICE_BUDGET_REFRESH_MS,
+      maxInFlight: g.SLUICE_BUDGET_MAX_IN_FLIGHT,
+      priceTtlMs: g.SLUICE_BUDGET_PRICE_TTL_MS,
+    },
     multiPort:
       g.SLUICE_MULTI_PORT === 'true' || g.SLUICE_MULTI_PORT === '1'
         ? {
@@ -265,6 +295,11 @@ export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): Led
     consumerGroup: l.SLUICE_LEDGER_GROUP,
     projectionBatch: l.SLUICE_PROJECTION_BATCH,
     projectionIdleMs: l.SLUICE_PROJECTION_IDLE_MS,
+    budgets: {
+      leaseShareBps: l.SLUICE_BUDGET_LEASE_BPS,
+      leaseTtlSeconds: l.SLUICE_BUDGET_LEASE_TTL_S,
+      sweepMs: l.SLUICE_BUDGET_SWEEP_MS,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { NormalizedUsage, UsageRecordedV1 } from '@sluice/events';
 import type { Principal } from '@sluice/identity';
 import type { IrRequest } from '@sluice/protocols';
 import type { Protocol } from './protocol';
+import type { BudgetTicket } from '../budget/budget-enforcer.service';
 
 /**
  * What the gateway learns about one request while serving it; the usage event is built from it
@@ -37,6 +38,8 @@ export type RequestContext = {
   countInput: IrRequest | (() => IrRequest | null) | null;
   /** What the model wrote (text, tool arguments), or how to get it, for the gateway's own token count. */
   answer: string | (() => string) | null;
+  /** The hard budgets the request was admitted against (null: none apply, or budgets are off). */
+  budget: BudgetTicket | null;
 };
 
 declare module 'fastify' {
@@ -70,5 +73,6 @@ export function newRequestContext(requestId: string, protocol: Protocol, started
     requestBody: null,
     countInput: null,
     answer: null,
+    budget: null,
   };
 }

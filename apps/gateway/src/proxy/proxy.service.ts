@@ -15,6 +15,8 @@ import {
   type ToolNameMap,
 } from '@sluice/protocols';
 import { GatewayError } from '../common/gateway-error';
+import { BudgetEnforcer } from '../budget/budget-enforcer.service';
+import { budgetCutFrames, streamedChars } from '../budget/stream-cut';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { FirewallService } from '../firewall/firewall.service';
@@ -82,6 +84,7 @@ export class ProxyService {
     private readonly router: ModelRouter,
     private readonly upstream: UpstreamClient,
     private readonly firewall: FirewallService,
+    private readonly budgets: BudgetEnforcer,
   ) {}
 
   async generate(input: GenerateInput): Promise<void> {
@@ -114,6 +117,8 @@ export class ProxyService {
     // Redaction rewrites the request; the mapping restores the answer for the client.
     const mapping = await this.firewall.inspectRequest(ir, req);
     const reencode = guarded || mapping !== null;
+    // Hard budgets: refused here (429 insufficient_quota) before anything goes upstream.
+    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served);
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -295,6 +300,7 @@ export class ProxyService {
         for await (const chunk of res.body) {
           for (const ev of parser.push(chunk as Buffer)) this.observe(req, decoder.push(ev), answer);
           await write(filter ? filter.push(chunk as Buffer) : (chunk as Buffer).toString('utf8'));
+          if (req.sluice.budget?.cut) return await write(budgetCutFrames(req.sluice, r.client, r.route.requested));
         }
         if (filter) await write(filter.end());
         for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
@@ -324,6 +330,10 @@ export class ProxyService {
               .map((ev) => relay(decoder.push(ev)))
               .join(''),
           );
+          if (req.sluice.budget?.cut) {
+            const encode = (ev: IrStreamEvent): string => encoder.push(ev).map(serializeSseEvent).join('');
+            return await write(budgetCutFrames(req.sluice, r.client, r.route.requested, encode));
+          }
         }
         await write(
           parser
@@ -349,6 +359,7 @@ export class ProxyService {
   }
 
   private observe(req: FastifyRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
+    if (req.sluice.budget) this.budgets.onStreamed(req.sluice, streamedChars(events));
     answer?.add(events);
     for (const ev of events) {
       markFirstToken(req.sluice, ev);

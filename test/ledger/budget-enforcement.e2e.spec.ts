@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
+import type { GatewayServer } from '@sluice/apps/gateway';
+import { requireKafkaBrokers, uniqueTopic } from '@sluice/testing';
+import { GatewayHarness } from '../helpers/gateway-harness';
+import { graphql } from '../helpers/graphql';
+import { TEST_MASTER_KEY } from '../helpers/pipe';
+import { expectedChargeNanoUsd } from './helpers';
+
+// Hard budgets enforced by the gateway with spend leases from the ledger: real Postgres, real Kafka, the
+// ledger and two gateway instances in this process, the official SDKs as clients, a scripted mock provider.
+
+const USAGE = {
+  inputTokens: 1_000,
+  outputTokens: 1_000,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
+// gpt-4o list price, written out by hand in ./helpers (independent of the catalogue code).
+const COST = expectedChargeNanoUsd('openai', 'gpt-4o', {
+  input: 1_000,
+  output: 1_000,
+  cacheRead: 0,
+  cacheWrite: 0,
+});
+const SET_BUDGET = `mutation ($b: BudgetInput!, $k: String!) { setBudget(budget: $b, idempotencyKey: $k) { eventId created } }`;
+const BUDGETS = `query ($team: String) { budgets(team: $team) { id unit limit committed state enforcement } }`;
+
+type Team = { id: string; key: string };
+
+describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
+  let h: GatewayHarness;
+  let ledger: LedgerServer;
+  let gw1: GatewayServer;
+  let gw2: GatewayServer;
+  const maxInFlight = 4;
+
+  before(async () => {
+    h = await GatewayHarness.start('budgets');
+    const topic = uniqueTopic('budgets-usage');
+    ledger = await startLedgerServer({
+      DATABASE_URL: h.db.url,
+      KAFKA_BROKERS: requireKafkaBrokers().join(','),
+      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
+      SLUICE_LEDGER_PORT: '0',
+      SLUICE_USAGE_TOPIC: topic,
+      SLUICE_LEDGER_GROUP: `${topic}-ledger`,
+      SLUICE_LOG_LEVEL: 'silent',
+      // Leases of a tenth of the limit: several syncs per budget, so renewals are exercised.
+      SLUICE_BUDGET_LEASE_BPS: '1000',
+    });
+    const gwEnv = {
+      SLUICE_USAGE_TOPIC: topic,
+      SLUICE_LEDGER_URL: ledger.url,
+      SLUICE_BUDGET_MAX_IN_FLIGHT: String(maxInFlight),
+      SLUICE_BUDGET_REFRESH_MS: '200',
+    };
+    gw1 = await h.gateway(gwEnv);
+    gw2 = await h.gateway(gwEnv);
+  });
+
+  after(async () => {
+    await h?.close();
+    await ledger?.stop();
+  });
+
+  async function team(name: string): Promise<Team> {
+    const admin = { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' };
+    const t = (await (
+      await fetch(`${gw1.url}/api/v1/admin/teams`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name }),
+      })
+    ).json()) as { id: string };
+    const k = (await (
+      await fetch(`${gw1.url}/api/v1/admin/teams/${t.id}/keys`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ name: 'ci' }),
+      })
+    ).json()) as { key: string };
+    return { id: t.id, key: k.key };
+  }
+
+  async function setBudget(b: Record<string, unknown>): Promise<void> {
+    const r = await graphql<{ setBudget: { created: boolean } }>(ledger.url, TEST_MASTER_KEY, SET_BUDGET, {
+      b: { keyId: null, limitUsd: null, limit: null, alertAtBps: null, ...b },
+      k: `set-${String(b['id'])}`,
+    });
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.equal(r.data?.setBudget.created, true);
+  }
+
+  it('refuses with 429 insufficient_quota before the provider once a team spent its hard budget', async () => {
+    const t = await team('money');
+    const limit = COST * 5n; // five requests' worth
+    await setBudget({
+      id: 'money-month',
+      team: t.id,
+      unit: 'nano-usd',
+      period: 'month',
+      limit: limit.toString(),
+      enforcement: 'hard',
+    });
+    h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
+    const openai = new OpenAI({ apiKey: t.key, baseURL: `${gw1.url}/v1`, maxRetries: 0 });
+    let ok = 0;
+    let refused: unknown = null;
+    const before = h.mock.requestsTo('/v1/chat/completions').length;
+    for (let i = 0; i < 20 && !refused; i++) {
+      try {
+        await openai.chat.completions.create({
+          model: 'gpt-4o',
+          messages: [{ role: 'user', content: `q${i}` }],
+        });
+        ok++;
+      } catch (err) {
+        refused = err;
+      }
+    }
+    assert.ok(refused instanceof OpenAI.APIError, `expected a refusal, got ${String(refused)}`);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.code, 'insufficient_quota');
+    assert.match(refused.message, /budget 'money-month'/);
+    // One instance, one request at a time: the bound is the limit plus one request.
+    assert.ok(BigInt(ok) * COST >= limit, `stopped early: ${ok} requests`);
+    assert.ok(BigInt(ok) * COST <= limit + COST, `overspent: ${ok} requests`);
+    assert.equal(
+      h.mock.requestsTo('/v1/chat/completions').length - before,
+      ok,
+      'the refused request never went upstream',
+    );
+
+    // Anthropic clients get their own shape for the same refusal.
+    const anthropic = new Anthropic({ apiKey: t.key, baseURL: gw1.url, maxRetries: 0 });
+    await assert.rejects(
+      anthropic.messages.create({
+        model: 'gpt-4o',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (err: unknown) => err instanceof Anthropic.APIError && err.status === 429 && /budget/.test(err.message),
+    );
+
+    const view = await graphql<{ budgets: Array<{ id: string; committed: string; state: string }> }>(
+      ledger.url,
+      TEST_MASTER_KEY,
+      BUDGETS,
+      { team: t.id },
+    );
+    assert.equal(view.data?.budgets[0]?.state, 'exceeded');
+  });
+
+  it('keeps two instances with concurrent requests within limit + instances x in-flight cap x request cost', async () => {
+    const t = await team('concurrent');
+    const limit = COST * 30n;
+    await setBudget({
+      id: 'burst-day',
+      team: t.id,
+      unit: 'nano-usd',
+      period: 'day',
+      limit: limit.toString(),
+      enforcement: 'hard',
+    });
+    h.mock.respondWith(() => ({ text: 'ok', usage: USAGE, firstByteDelayMs: 5 }));
+    const clients = [gw1, gw2].map(
+      (g) => new OpenAI({ apiKey: t.key, baseURL: `${g.url}/v1`, maxRetries: 0 }),
+    );
+    let ok = 0;
+    let budgetRefusals = 0;
+    for (let round = 0; round < 40; round++) {
+      const results = await Promise.allSettled(
+        Array.from({ length: 24 }, (_, i) =>
+          clients[i % 2]!.chat.completions.create({
+            model: 'gpt-4o',
+            messages: [{ role: 'user', content: `r${round}-${i}` }],
+          }),
+        ),
+      );
+      let roundRefusals = 0;
+      for (const r of results) {
+        if (r.status === 'fulfilled') ok++;
+        else if (r.reason instanceof OpenAI.APIError && r.reason.code === 'insufficient_quota')
+          roundRefusals++;
+        else if (!(r.reason instanceof OpenAI.APIError && r.reason.code === 'rate_limit_exceeded'))
+          throw r.reason;
+      }
+      budgetRefusals += roundRefusals;
+      if (roundRefusals === results.length) break;
+    }
+    assert.ok(budgetRefusals > 0, 'the budget never refused');
+    const spent = BigInt(ok) * COST;
+    const bound = limit + 2n * BigInt(maxInFlight) * COST;
+    assert.ok(spent >= limit, `budget stranded: spent ${spent} of ${limit}`);
+    assert.ok(spent <= bound, `overspend beyond the bound: ${spent} > ${bound}`);
+  });
+
+  it('cuts a long stream off cleanly when a token budget runs out mid-way, and aborts the provider', async () => {
+    const t = await team('stream');
+    await setBudget({
+      id: 'tokens-total',
+      team: t.id,
+      unit: 'tokens',
+      period: 'total',
+      limit: '1500',
+      enforcement: 'hard',
+    });
+    const words = Array.from({ length: 3_000 }, (_, i) => `word${i}`).join(' ');
+    h.mock.respondWith(() => ({
+      text: words,
+      chunks: 300,
+      chunkDelayMs: 3,
+      usage: { inputTokens: 20, outputTokens: 6_000 },
+    }));
+    const openai = new OpenAI({ apiKey: t.key, baseURL: `${gw1.url}/v1`, maxRetries: 0 });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      stream: true,
+      messages: [{ role: 'user', content: 'write a lot' }],
+    });
+    let received = '';
+    let error: unknown = null;
+    try {
+      for await (const chunk of stream) received += chunk.choices[0]?.delta.content ?? '';
+    } catch (err) {
+      error = err;
+    }
+    assert.ok(
+      error instanceof OpenAI.APIError,
+      `expected the stream to end with an error, got ${String(error)}`,
+    );
+    assert.match(error.message, /budget ran out/);
+    assert.ok(received.length > 0, 'some of the answer arrived before the cut');
+    assert.ok(received.length < words.length / 2, `the stream was not cut early: ${received.length} chars`);
+    const upstream = await h.mock.waitFor(
+      (r) => r.outcome !== undefined && r.path === '/v1/chat/completions' && r.stream,
+    );
+    assert.equal(upstream.outcome, 'client-closed', 'the provider stream was aborted');
+    // Budget spent within the limit plus what one lease and the stream between two checks can add.
+    const next = await openai.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'more' }] })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    assert.ok(next instanceof OpenAI.APIError && next.status === 429, 'the next request is refused');
+  });
+});
