@@ -243,9 +243,12 @@ describe('team API keys on the ledger', { timeout: 300_000 }, () => {
       'SELECT count(*)::text AS n FROM gateway.identity_outbox',
     );
     assert.equal(waiting[0]?.n, '2', 'team.created and api_key.issued wait in the outbox');
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(metrics, /^sluice_gateway_identity_backlog 2$/m, 'the backlog is reported');
     const early = await gql(key.key, BALANCES);
     assert.equal(code(early), 'UNAUTHENTICATED', 'not on the ledger yet');
 
+    // Killed while its relay retries: the next gateway takes the rows once the claim (30 s) lapses.
     await gateway.kill('SIGKILL');
     gateway = await ServiceProcess.start('gateway', env);
     await waitFor(

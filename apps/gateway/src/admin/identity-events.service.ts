@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { SqlExecutor } from '@sluice/database';
 import { identityTopicFor, Outbox, type IdentityEvent } from '@sluice/events';
 import { IdentityRepository, type ApiKeyRecord } from '@sluice/identity';
@@ -53,6 +53,15 @@ export class IdentityEventsService implements OnModuleInit, OnApplicationShutdow
           'identity outbox: will retry',
         ),
       onPublished: (n) => published.inc(n),
+    });
+    const outbox = this.outbox;
+    new Gauge({
+      name: 'sluice_gateway_identity_backlog',
+      help: 'Identity events (teams, API keys) not yet accepted by the event transport',
+      registers: [rt.metrics],
+      collect() {
+        this.set(outbox.backlog());
+      },
     });
   }
 
