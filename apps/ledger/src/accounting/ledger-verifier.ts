@@ -5,11 +5,12 @@ import { quoteIdent, type Db, type SqlExecutor } from '@sluice/database';
 import { EventStore, type Checkpoint } from '@sluice/event-store';
 import { ACCOUNTING_EVENT_TYPES, AccountingProjector } from './accounting.projector';
 import { AccountingRepository, type BooksCheck } from './accounting.repository';
+import { rebuildReadModelsAndDiff, type ReadModelTable } from '../read-models/read-models-rebuild';
 
 export const ACCOUNTING_MIGRATION = '0002_accounting.sql';
 
 export type RebuildDifference = {
-  table: 'accounts' | 'transfers' | 'accounting_inbox' | 'price_catalogue';
+  table: 'accounts' | 'transfers' | 'accounting_inbox' | 'price_catalogue' | ReadModelTable;
   key: string;
   live: string | null;
   rebuilt: string | null;
@@ -20,6 +21,8 @@ export type RebuildReport = {
   upTo: Checkpoint;
   events: number;
   differences: RebuildDifference[];
+  /** The read models (audit record, usage and quality per hour), replayed up to their own checkpoint. */
+  readModels?: { upTo: Checkpoint; events: number };
 };
 
 /** verify-balances: the invariant and each balance recomputed from the transfers. */
@@ -102,10 +105,12 @@ export async function rebuildAndDiff(
       );
       differences.push(...rows.map((r) => ({ table: c.table, ...r })));
     }
+    const readModels = await rebuildReadModelsAndDiff(tx, schema, scratch, batchSize);
+    differences.push(...readModels.differences);
     // Runs the deferred invariant check on the rebuilt books now (a table with pending trigger events
     // cannot be dropped), so a rebuild that does not balance fails here.
     await tx.query(`SET CONSTRAINTS ALL IMMEDIATE`);
     await tx.query(`DROP SCHEMA ${fresh} CASCADE`);
-    return { upTo, events, differences };
+    return { upTo, events, differences, readModels: { upTo: readModels.upTo, events: readModels.events } };
   }, 'REPEATABLE READ');
 }

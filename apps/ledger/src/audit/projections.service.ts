@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { ProjectionRunner, type EventStore } from '@sluice/event-store';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
 import { LEDGER_EVENT_STORE, UsageIngestService } from '../ingest/usage-ingest.service';
-import { RequestAuditProjector } from './request-audit.projector';
+import { ReadModelsProjector } from '../read-models/read-models.projector';
 
 /** Starts the ledger's asynchronous projectors and wakes them after each ingested batch. */
 @Injectable()
@@ -23,7 +23,9 @@ export class ProjectionsService implements OnModuleInit, OnApplicationShutdown {
           'projection failed; retrying',
         ),
     };
-    this.runners = [new ProjectionRunner(rt.db, store, LEDGER_SCHEMA, new RequestAuditProjector(), options)];
+    this.runners = [
+      new ProjectionRunner(rt.db, store, LEDGER_SCHEMA, new ReadModelsProjector(LEDGER_SCHEMA), options),
+    ];
     ingest.onApplied(() => this.runners.forEach((r) => r.wake()));
   }
 

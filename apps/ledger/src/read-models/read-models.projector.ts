@@ -1,0 +1,305 @@
+import { quoteIdent, type SqlExecutor } from '@sluice/database';
+import type { Projector, StoredEvent } from '@sluice/event-store';
+import { USAGE_RECORDED_V1, usageRecordedV1Schema, type UsageRecordedV1 } from '@sluice/events';
+import { isAccountingError } from '../accounting/domain/accounting.errors';
+import {
+  EMPTY_PRICE_CATALOGUE,
+  PRICE_PUBLISHED_V1,
+  applyPricePublished,
+  type PriceCatalogueState,
+} from '../accounting/domain/price-catalogue';
+import { costFacts, HourlyFold, type CostFacts } from './read-model-facts';
+
+export const READ_MODELS_PROJECTOR = 'read_models';
+export const READ_MODEL_EVENT_TYPES = [PRICE_PUBLISHED_V1, USAGE_RECORDED_V1] as const;
+/** The tables this projector writes, all rebuilt and compared by `rebuild`. */
+export const READ_MODEL_TABLES = [
+  'read_model_prices',
+  'request_audit',
+  'usage_hourly',
+  'provider_quality_hourly',
+] as const;
+
+const AUDIT_COLUMNS = [
+  'request_id',
+  'event_id',
+  'team_id',
+  'key_id',
+  'endpoint',
+  'model_requested',
+  'model_served',
+  'provider',
+  'provider_request_id',
+  'stream',
+  'status',
+  'error_code',
+  'input_uncached_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'raw_usage',
+  'latency_ms',
+  'ttfb_ms',
+  'received_at',
+  'event_position',
+  'occurred_at',
+  'request_sha256',
+  'response_sha256',
+  'ttft_ms',
+  'gateway_input_tokens',
+  'gateway_output_tokens',
+  'firewall',
+  'cost_status',
+  'list_price_version',
+  'team_price_version',
+  'price_basis',
+  'price_tier',
+  'charge_nano_usd',
+  'provider_cost_nano_usd',
+  'margin_nano_usd',
+  'subsidy_nano_usd',
+  'rounding_nano_usd',
+  'team_exact_femto_usd',
+  'provider_exact_femto_usd',
+] as const;
+
+/** Rows per INSERT, so that a large batch stays under Postgres' 65,535 parameters. */
+const AUDIT_ROWS_PER_INSERT = 500;
+
+type Usage = { e: StoredEvent; d: UsageRecordedV1; cost: CostFacts };
+
+/**
+ * The request audit record, usage per hour and provider quality per hour, from `usage.recorded.v1`, priced
+ * with the catalogue as of each event (`price.published.v1` in stream order, kept in `read_model_prices`):
+ * never the clock, never the live catalogue. Idempotent: the audit row (one per request and event) is
+ * inserted first and only the rows actually inserted are added to the hourly tables, all in the runner's
+ * transaction with the checkpoint, so a replayed event adds nothing twice.
+ */
+export class ReadModelsProjector implements Projector {
+  readonly name = READ_MODELS_PROJECTOR;
+  readonly types = READ_MODEL_EVENT_TYPES;
+  private readonly s: string;
+
+  /** `schema`: where the read-model tables are (a scratch schema for a rebuild). */
+  constructor(schema: string) {
+    this.s = quoteIdent(schema);
+  }
+
+  async apply(tx: SqlExecutor, events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    let catalogue = await this.loadCatalogue(tx);
+    const published: StoredEvent[] = [];
+    const usage: Usage[] = [];
+    for (const e of events) {
+      if (e.type === PRICE_PUBLISHED_V1) {
+        try {
+          const next = applyPricePublished(catalogue, e.data);
+          if (next !== catalogue) published.push(e);
+          catalogue = next;
+        } catch (err) {
+          // The books refuse an invalid or conflicting publication too: it prices nothing.
+          if (!isAccountingError(err)) throw err;
+        }
+        continue;
+      }
+      const parsed = usageRecordedV1Schema.safeParse(e.data);
+      if (!parsed.success) continue;
+      usage.push({ e, d: parsed.data, cost: costFacts(parsed.data, e.occurredAt, catalogue) });
+    }
+    if (published.length > 0) {
+      await tx.query(
+        `INSERT INTO ${this.s}.read_model_prices (version, data, event_id)
+         SELECT (d->>'version')::integer, d, id FROM unnest($1::jsonb[], $2::uuid[]) AS u(d, id)
+         ON CONFLICT (version) DO NOTHING`,
+        [published.map((e) => JSON.stringify(e.data)), published.map((e) => e.eventId)],
+      );
+    }
+    const inserted = new Set<string>();
+    for (let i = 0; i < usage.length; i += AUDIT_ROWS_PER_INSERT) {
+      for (const id of await this.insertAudit(tx, usage.slice(i, i + AUDIT_ROWS_PER_INSERT)))
+        inserted.add(id);
+    }
+    const fold = new HourlyFold();
+    for (const u of usage) {
+      // A request id seen twice in one batch (or before) is inserted once: the set holds its first event.
+      if (inserted.delete(u.e.eventId)) fold.add(u.d, u.cost);
+    }
+    await this.addUsage(tx, fold);
+    await this.addQuality(tx, fold);
+  }
+
+  private async loadCatalogue(tx: SqlExecutor): Promise<PriceCatalogueState> {
+    const rows = await tx.query<{ data: unknown }>(
+      `SELECT data FROM ${this.s}.read_model_prices ORDER BY version`,
+    );
+    return rows.reduce<PriceCatalogueState>(
+      (st, r) => applyPricePublished(st, r.data),
+      EMPTY_PRICE_CATALOGUE,
+    );
+  }
+
+  /** Inserts audit rows; returns the event ids of the rows that were new. */
+  private async insertAudit(tx: SqlExecutor, rows: readonly Usage[]): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (const { e, d, cost } of rows) {
+      const base = values.length;
+      const priced = cost.status === 'priced' ? cost : null;
+      values.push(
+        d.requestId,
+        e.eventId,
+        d.teamId,
+        d.keyId,
+        d.endpoint,
+        d.modelRequested,
+        d.modelServed,
+        d.provider,
+        d.providerRequestId,
+        d.stream,
+        d.status,
+        d.errorCode,
+        d.usage.inputUncachedTokens,
+        d.usage.cacheReadTokens,
+        d.usage.cacheWriteTokens,
+        d.usage.outputTokens,
+        d.usage.reasoningTokens,
+        d.rawUsage === null ? null : JSON.stringify(d.rawUsage),
+        d.latencyMs,
+        d.ttfbMs,
+        d.receivedAt,
+        e.position,
+        e.occurredAt,
+        d.requestSha256 ?? null,
+        d.responseSha256 ?? null,
+        d.ttftMs ?? null,
+        d.gatewayTokens?.input ?? null,
+        d.gatewayTokens?.output ?? null,
+        JSON.stringify(d.firewall),
+        cost.status,
+        priced?.listVersion ?? null,
+        priced?.teamVersion ?? null,
+        priced?.basis ?? null,
+        priced?.tier ?? null,
+        cost.status === 'no_usage' ? '0' : (priced?.chargeNanoUsd.toString() ?? null),
+        cost.status === 'no_usage' ? '0' : (priced?.providerCostNanoUsd.toString() ?? null),
+        priced?.marginNanoUsd.toString() ?? null,
+        priced?.subsidyNanoUsd.toString() ?? null,
+        priced?.roundingNanoUsd.toString() ?? null,
+        priced?.teamExactFemtoUsd.toString() ?? null,
+        priced?.providerExactFemtoUsd.toString() ?? null,
+      );
+      tuples.push(`(${AUDIT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`);
+    }
+    const out = await tx.query<{ event_id: string }>(
+      `INSERT INTO ${this.s}.request_audit (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
+       ON CONFLICT DO NOTHING RETURNING event_id::text AS event_id`,
+      values,
+    );
+    return out.map((r) => r.event_id);
+  }
+
+  private async addUsage(tx: SqlExecutor, fold: HourlyFold): Promise<void> {
+    const rows = [...fold.usage.values()];
+    if (rows.length === 0) return;
+    const col = <K extends keyof (typeof rows)[number]>(k: K): Array<(typeof rows)[number][K]> =>
+      rows.map((r) => r[k]);
+    await tx.query(
+      `INSERT INTO ${this.s}.usage_hourly AS t (hour, team_id, key_id, model, provider, requests, errors,
+         input_uncached_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+         cost_nano_usd, provider_cost_nano_usd, unpriced_requests)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+         $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::numeric[],
+         $14::numeric[], $15::bigint[])
+       ON CONFLICT (hour, team_id, key_id, model, provider) DO UPDATE SET
+         requests = t.requests + EXCLUDED.requests,
+         errors = t.errors + EXCLUDED.errors,
+         input_uncached_tokens = t.input_uncached_tokens + EXCLUDED.input_uncached_tokens,
+         cache_read_tokens = t.cache_read_tokens + EXCLUDED.cache_read_tokens,
+         cache_write_tokens = t.cache_write_tokens + EXCLUDED.cache_write_tokens,
+         output_tokens = t.output_tokens + EXCLUDED.output_tokens,
+         reasoning_tokens = t.reasoning_tokens + EXCLUDED.reasoning_tokens,
+         cost_nano_usd = t.cost_nano_usd + EXCLUDED.cost_nano_usd,
+         provider_cost_nano_usd = t.provider_cost_nano_usd + EXCLUDED.provider_cost_nano_usd,
+         unpriced_requests = t.unpriced_requests + EXCLUDED.unpriced_requests`,
+      [
+        col('hour'),
+        col('teamId'),
+        col('keyId'),
+        col('model'),
+        col('provider'),
+        col('requests'),
+        col('errors'),
+        col('inputUncachedTokens'),
+        col('cacheReadTokens'),
+        col('cacheWriteTokens'),
+        col('outputTokens'),
+        col('reasoningTokens'),
+        rows.map((r) => r.costNanoUsd.toString()),
+        rows.map((r) => r.providerCostNanoUsd.toString()),
+        col('unpricedRequests'),
+      ],
+    );
+  }
+
+  private async addQuality(tx: SqlExecutor, fold: HourlyFold): Promise<void> {
+    const rows = [...fold.quality.values()];
+    if (rows.length === 0) return;
+    const col = <K extends keyof (typeof rows)[number]>(k: K): Array<(typeof rows)[number][K]> =>
+      rows.map((r) => r[k]);
+    // Histograms travel as JSON arrays (unnest would flatten a 2-D array).
+    await tx.query(
+      `INSERT INTO ${this.s}.provider_quality_hourly AS t (hour, provider, model, requests, errors,
+         latency_buckets, latency_sum_us, ttft_buckets, ttft_count, ttft_sum_us, speed_output_tokens,
+         speed_generation_us, drift_input_requests, provider_input_tokens, gateway_input_tokens,
+         drift_output_requests, provider_output_tokens, gateway_output_tokens)
+       SELECT hour, provider, model, requests, errors,
+              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(lb) AS x), lsum,
+              ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(tb) AS x), tcount, tsum,
+              sot, sgu, dir, pit, git, dor, pot, got
+         FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::jsonb[],
+                     $7::bigint[], $8::jsonb[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
+                     $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[])
+           AS u(hour, provider, model, requests, errors, lb, lsum, tb, tcount, tsum, sot, sgu, dir, pit, git, dor, pot, got)
+       ON CONFLICT (provider, model, hour) DO UPDATE SET
+         requests = t.requests + EXCLUDED.requests,
+         errors = t.errors + EXCLUDED.errors,
+         latency_buckets = ARRAY(SELECT a + b FROM unnest(t.latency_buckets, EXCLUDED.latency_buckets)
+                                  WITH ORDINALITY AS m(a, b, i) ORDER BY i),
+         latency_sum_us = t.latency_sum_us + EXCLUDED.latency_sum_us,
+         ttft_buckets = ARRAY(SELECT a + b FROM unnest(t.ttft_buckets, EXCLUDED.ttft_buckets)
+                               WITH ORDINALITY AS m(a, b, i) ORDER BY i),
+         ttft_count = t.ttft_count + EXCLUDED.ttft_count,
+         ttft_sum_us = t.ttft_sum_us + EXCLUDED.ttft_sum_us,
+         speed_output_tokens = t.speed_output_tokens + EXCLUDED.speed_output_tokens,
+         speed_generation_us = t.speed_generation_us + EXCLUDED.speed_generation_us,
+         drift_input_requests = t.drift_input_requests + EXCLUDED.drift_input_requests,
+         provider_input_tokens = t.provider_input_tokens + EXCLUDED.provider_input_tokens,
+         gateway_input_tokens = t.gateway_input_tokens + EXCLUDED.gateway_input_tokens,
+         drift_output_requests = t.drift_output_requests + EXCLUDED.drift_output_requests,
+         provider_output_tokens = t.provider_output_tokens + EXCLUDED.provider_output_tokens,
+         gateway_output_tokens = t.gateway_output_tokens + EXCLUDED.gateway_output_tokens`,
+      [
+        col('hour'),
+        col('provider'),
+        col('model'),
+        col('requests'),
+        col('errors'),
+        rows.map((r) => JSON.stringify(r.latencyBuckets)),
+        col('latencySumUs'),
+        rows.map((r) => JSON.stringify(r.ttftBuckets)),
+        col('ttftCount'),
+        col('ttftSumUs'),
+        col('speedOutputTokens'),
+        col('speedGenerationUs'),
+        col('driftInputRequests'),
+        col('providerInputTokens'),
+        col('gatewayInputTokens'),
+        col('driftOutputRequests'),
+        col('providerOutputTokens'),
+        col('gatewayOutputTokens'),
+      ],
+    );
+  }
+}
