@@ -8,6 +8,7 @@ import { AccountingResolver, accountingRepositoryProvider } from './accounting/a
 import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
 import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
 import { BudgetLeaseController } from './budgets/budget-lease.controller';
+import { PricePublishingResolver } from './accounting/price-publishing.resolver';
 import { BudgetResolver } from './budgets/budget.resolver';
 import { BudgetService } from './budgets/budget.service';
 import { ProjectionsService } from './audit/projections.service';
@@ -17,9 +18,6 @@ import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
 import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
-import { ExportsController } from './read-models/exports.controller';
-import { ReadModelsResolver } from './read-models/read-models.resolver';
-import { ReadModelsService } from './read-models/read-models.service';
 
 @Module({})
 export class LedgerModule {
@@ -39,7 +37,7 @@ export class LedgerModule {
           include: [LedgerModule],
         }),
       ],
-      controllers: [LedgerHealthController, BudgetLeaseController, ExportsController],
+      controllers: [LedgerHealthController, BudgetLeaseController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
@@ -57,10 +55,9 @@ export class LedgerModule {
         AccountingService,
         accountingRepositoryProvider,
         AccountingResolver,
-        ReadModelsService,
-        ReadModelsResolver,
         BudgetService,
         BudgetResolver,
+        PricePublishingResolver,
       ],
     };
   }
