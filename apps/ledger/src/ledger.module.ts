@@ -18,6 +18,9 @@ import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
 import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
+import { ExportsController } from './read-models/exports.controller';
+import { ReadModelsResolver } from './read-models/read-models.resolver';
+import { ReadModelsService } from './read-models/read-models.service';
 
 @Module({})
 export class LedgerModule {
@@ -37,7 +40,7 @@ export class LedgerModule {
           include: [LedgerModule],
         }),
       ],
-      controllers: [LedgerHealthController, BudgetLeaseController],
+      controllers: [LedgerHealthController, BudgetLeaseController, ExportsController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
@@ -55,6 +58,8 @@ export class LedgerModule {
         AccountingService,
         accountingRepositoryProvider,
         AccountingResolver,
+        ReadModelsService,
+        ReadModelsResolver,
         BudgetService,
         BudgetResolver,
         PricePublishingResolver,
