@@ -100,6 +100,8 @@ const chargeOf = (c: Call): bigint =>
 
 type Audit = {
   id: string;
+  eventId: string;
+  correctedBy: string[];
   team: string;
   key: string | null;
   modelServed: string | null;
@@ -117,7 +119,7 @@ type Audit = {
   cost: { status: string; chargeNanoUsd: string | null; listPriceVersion: number | null };
   transferIds: string[];
 };
-const AUDIT_FIELDS = `id team key modelServed provider providerRequestId stream status ttfbMs ttftMs latencyMs requestSha256 responseSha256
+const AUDIT_FIELDS = `id eventId correctedBy team key modelServed provider providerRequestId stream status ttfbMs ttftMs latencyMs requestSha256 responseSha256
   tokens { inputUncached cacheRead output } gatewayTokens { input output } cost { status chargeNanoUsd listPriceVersion } transferIds`;
 const AUDIT_ONE = `query ($id: ID!) { auditRecord(id: $id) { ${AUDIT_FIELDS} } }`;
 const AUDIT_PAGE = `query ($filter: AuditFilterInput, $first: Int, $after: String) {
@@ -599,6 +601,81 @@ describe('ledger read models through the pipe', { timeout: 300_000 }, () => {
     );
     assert.equal((await get(`/exports/usage.csv?${q.toString()}`, 'tok_unknown')).status, 401);
     assert.equal((await get(`/exports/usage.csv?from=${from}&to=${from}`)).status, 400);
+  });
+
+  it('a correction: in the audit record, and in the statement as a refund and a repriced charge', async () => {
+    const r1 = CALLS[0]!;
+    const before = (await ok<{ auditRecord: Audit }>(AUDIT_ONE, { id: r1.requestId })).auditRecord;
+    assert.deepEqual(before.correctedBy, []);
+    const corrected = { ...tokensOf(r1), output: 500 };
+    const fixed = await ok<{ correction: { eventId: string } }>(
+      `mutation ($e: ID!, $u: CorrectedUsageInput) { correction(eventId: $e, reason: "provider recount", idempotencyKey: "rm-fix-1", correctedUsage: $u) { eventId } }`,
+      {
+        e: before.eventId,
+        u: {
+          inputUncachedTokens: corrected.input,
+          cacheReadTokens: corrected.cacheRead,
+          cacheWriteTokens: 0,
+          outputTokens: corrected.output,
+          reasoningTokens: 0,
+        },
+      },
+    );
+    const after = await waitFor(
+      'the correction to be booked',
+      async () => (await ok<{ auditRecord: Audit }>(AUDIT_ONE, { id: r1.requestId })).auditRecord.correctedBy,
+      (c) => c.length === 1,
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    assert.deepEqual(after, [fixed.correction.eventId]);
+    const repriced = expectedChargeNanoUsd('openai', 'gpt-4o', corrected);
+    const [balance] = (
+      await ok<{ balances: Array<{ balanceNanoUsd: string }> }>(
+        `query ($a: String) { balances(account: $a) { balanceNanoUsd } }`,
+        { a: `team:${teams.a}` },
+      )
+    ).balances;
+    const s = (await ok<{ statement: Statement }>(STATEMENT, { team: teams.a, from, to })).statement;
+    assert.equal(s.correctionsNanoUsd, chargeOf(r1).toString(), 'the original charge refunded');
+    const gpt4o = s.usage.find((u) => u.model === 'gpt-4o')!;
+    assert.equal(gpt4o.requests, 3, 'two requests and the repriced one');
+    assert.equal(gpt4o.amountNanoUsd, (chargeOf(r1) + chargeOf(CALLS[1]!) + repriced).toString());
+    const spent = CALLS.filter((c) => c.team === 'a').reduce((sum, c) => sum + chargeOf(c), 0n);
+    assert.equal(s.closingBalanceNanoUsd, (10_000_000_000n - spent + chargeOf(r1) - repriced).toString());
+    assert.equal(s.closingBalanceNanoUsd, balance!.balanceNanoUsd);
+  });
+
+  it("a team key reads its own team's reports only", async () => {
+    const asA = <T>(query: string, variables: Record<string, unknown> = {}) =>
+      graphql<T>(ledger!.url, keys.a1.key, query, variables);
+    // The key reaches the ledger as an identity event: wait until it is accepted.
+    const own = await waitFor(
+      'the team key on the ledger',
+      async () => asA<{ usageReport: UsageRow[] }>(USAGE, { from, to, groupBy: ['TEAM'] }),
+      (r) => r.errors === undefined,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.deepEqual(
+      own.data?.usageReport.map((r) => r.team),
+      [teams.a],
+    );
+    const other = await asA(STATEMENT, { team: teams.b, from, to });
+    assert.equal(other.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    const theirs = await asA<{ auditRecord: Audit | null }>(AUDIT_ONE, { id: CALLS[3]!.requestId });
+    assert.equal(theirs.data?.auditRecord, null, "another team's request reads as unknown");
+    const page = await asA<{ auditRecords: Page }>(AUDIT_PAGE, { first: 50 });
+    assert.ok(page.data?.auditRecords.items.every((i) => i.team === teams.a));
+    assert.equal((await asA(QUALITY, { from, to })).errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    const csv = await fetch(
+      `${ledger!.url}/exports/usage.csv?${new URLSearchParams({ from, to, groupBy: 'team' }).toString()}`,
+      { headers: { authorization: `Bearer ${keys.a1.key}` } },
+    );
+    assert.deepEqual(
+      parseCsv(await csv.text())
+        .slice(1)
+        .map((r) => r[1]),
+      [teams.a],
+    );
   });
 
   it('rebuild replays the read models and finds no difference, then finds a tampered row', async () => {

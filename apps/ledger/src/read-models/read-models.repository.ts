@@ -220,6 +220,17 @@ export class ReadModelsRepository {
     return rows.map((r) => r.id);
   }
 
+  /** Correction events that reversed this event's transfers (the dispute trail; corrects_transfer_id is unique). */
+  async correctionsOfEvent(eventId: string): Promise<string[]> {
+    const rows = await this.db.query<{ event_id: string }>(
+      `SELECT DISTINCT c.event_id::text AS event_id
+         FROM ${this.s}.transfers o JOIN ${this.s}.transfers c ON c.corrects_transfer_id = o.id
+        WHERE o.event_id = $1::uuid ORDER BY 1`,
+      [eventId],
+    );
+    return rows.map((r) => r.event_id);
+  }
+
   async qualityHours(
     from: Date,
     to: Date,

@@ -22,7 +22,7 @@ import type { TimeBucket } from './time-buckets';
 const usd = (n: bigint | null): string | null => (n === null ? null : formatNanoUsd(n));
 const text = (n: bigint | null): string | null => (n === null ? null : n.toString());
 
-function auditView(r: FullAuditRecord, transferIds: string[]): AuditRecordView {
+function auditView(r: FullAuditRecord, transferIds: string[], correctedBy: string[]): AuditRecordView {
   return {
     id: r.requestId,
     eventId: r.eventId,
@@ -71,6 +71,7 @@ function auditView(r: FullAuditRecord, transferIds: string[]): AuditRecordView {
       providerExactFemtoUsd: text(r.providerExactFemtoUsd),
     },
     transferIds,
+    correctedBy,
   };
 }
 
@@ -128,7 +129,7 @@ export class ReadModelsResolver {
   ): Promise<AuditRecordView | null> {
     const found = await this.readModels.audit(id);
     if (!found || !canSeeTeam(principal, found.record.teamId)) return null;
-    return auditView(found.record, found.transferIds);
+    return auditView(found.record, found.transferIds, found.correctedBy);
   }
 
   @Query(() => AuditPageView, {
@@ -155,9 +156,9 @@ export class ReadModelsResolver {
       first,
       after ?? null,
     );
-    // Transfer ids are for the one-record view; a page leaves them out rather than query per row.
+    // Transfer ids and corrections are for the one-record view; a page leaves them empty rather than query per row.
     return {
-      items: page.items.map((r) => auditView(r, [])),
+      items: page.items.map((r) => auditView(r, [], [])),
       endCursor: page.endCursor,
       hasNextPage: page.hasNextPage,
     };

@@ -133,10 +133,16 @@ export class ReadModelsService {
     }
   }
 
-  async audit(requestId: string): Promise<{ record: FullAuditRecord; transferIds: string[] } | null> {
+  async audit(
+    requestId: string,
+  ): Promise<{ record: FullAuditRecord; transferIds: string[]; correctedBy: string[] } | null> {
     const record = await this.repo.auditById(requestId);
     if (!record) return null;
-    return { record, transferIds: await this.repo.transferIdsOfEvent(record.eventId) };
+    return {
+      record,
+      transferIds: await this.repo.transferIdsOfEvent(record.eventId),
+      correctedBy: await this.repo.correctionsOfEvent(record.eventId),
+    };
   }
 
   async auditPage(

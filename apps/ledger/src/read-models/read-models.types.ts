@@ -115,6 +115,8 @@ export class AuditRecordView {
   @Field(() => AuditCostView) cost!: AuditCostView;
   @Field(() => [ID], { description: 'Ledger transfers booked for this request (by id only)' })
   transferIds!: string[];
+  @Field(() => [ID], { description: 'Correction events that reversed this request (by id only)' })
+  correctedBy!: string[];
 }
 
 @ObjectType()
