@@ -242,13 +242,26 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
       // Planted: a model the ledger never saw.
       '2026-11-01,o3,2,40,10,',
     ].join('\n');
-    const RECONCILE = `mutation ($content: String!) { reconcile(provider: "openai", format: "csv", content: $content) { days exportRows ledgerRequests findings { kind day model deltas evidence } } }`;
+    const RECONCILE = `mutation ($content: String!) { reconcile(provider: "openai", format: "csv", content: $content) { days exportRows ledgerRequests findings { kind day model deltas evidence evidenceRequests { requestId status providerTokens gatewayTokens listPriceVersion providerCostNanoUsd requestSha256 } } } }`;
     const r = await gql<{
       reconcile: {
         days: string[];
         exportRows: number;
         ledgerRequests: number;
-        findings: Array<{ kind: string; day: string; model: string; deltas: string; evidence: string[] }>;
+        findings: Array<{
+          kind: string;
+          day: string;
+          model: string;
+          deltas: string;
+          evidence: string[];
+          evidenceRequests: Array<{
+            requestId: string;
+            status: number;
+            providerTokens: string;
+            listPriceVersion: number | null;
+            providerCostNanoUsd: string | null;
+          }>;
+        }>;
       };
     }>(RECONCILE, { content: csv });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
@@ -265,6 +278,22 @@ describe('accounting through the pipe', { timeout: 300_000 }, () => {
     const miniIds = openai.filter((u) => u.m.model === 'gpt-4o-mini').map((u) => u.e.data.requestId);
     assert.equal(report.findings[0]!.evidence.length, Math.min(50, miniIds.length));
     assert.ok(report.findings[0]!.evidence.every((id) => miniIds.includes(id)));
+    // Each evidence request comes with its audit record: the provider's token counts, price version, cost.
+    const records = report.findings[0]!.evidenceRequests;
+    assert.deepEqual(
+      records.map((x) => x.requestId),
+      report.findings[0]!.evidence,
+    );
+    for (const rec of records) {
+      const u = openai.find((x) => x.e.data.requestId === rec.requestId)!;
+      assert.deepEqual(JSON.parse(rec.providerTokens), {
+        input: u.m.tokens.input,
+        output: u.m.tokens.output,
+        cacheRead: u.m.tokens.cacheRead,
+        cacheWrite: u.m.tokens.cacheWrite,
+      });
+      assert.ok(rec.listPriceVersion !== null && rec.providerCostNanoUsd !== null);
+    }
     const bad = await gql(RECONCILE.replace('"csv"', '"xlsx"'), { content: csv });
     assert.match(bad.errors?.[0]?.message ?? '', /format must be one of/);
   });

@@ -290,6 +290,12 @@ export class AccountingResolver {
         provider: f.provider === null ? null : JSON.stringify(f.provider),
         ledger: f.ledger === null ? null : JSON.stringify(f.ledger),
         evidence: f.evidence,
+        evidenceRequests: f.evidenceRequests.map((r) => ({
+          ...r,
+          receivedAt: new Date(r.receivedAt),
+          providerTokens: JSON.stringify(r.providerTokens),
+          gatewayTokens: JSON.stringify(r.gatewayTokens),
+        })),
       })),
     };
   }

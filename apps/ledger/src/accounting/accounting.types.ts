@@ -92,6 +92,31 @@ export class BooksCheckView {
   discrepantAccounts!: string[];
 }
 
+@ObjectType({ description: 'What the ledger shows a provider about one request in a dispute' })
+export class EvidenceRequestView {
+  @Field({ description: 'The gateway request id (x-request-id)' }) requestId!: string;
+  @Field(() => String, { nullable: true, description: 'The provider’s own request id' }) providerRequestId!:
+    string | null;
+  @Field(() => GraphQLISODateTime) receivedAt!: Date;
+  @Field(() => String, { nullable: true }) model!: string | null;
+  @Field(() => Int) status!: number;
+  @Field({
+    description: 'Tokens the provider reported: {input (uncached), output, cacheRead, cacheWrite}, JSON',
+  })
+  providerTokens!: string;
+  @Field({
+    description: 'Tokens the gateway’s tokenizer counted: {input, output} (null when not counted), JSON',
+  })
+  gatewayTokens!: string;
+  @Field(() => Int, { nullable: true }) listPriceVersion!: number | null;
+  @Field(() => String, { nullable: true }) providerCostNanoUsd!: string | null;
+  @Field(() => String, { nullable: true }) chargeNanoUsd!: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the request body the gateway received' })
+  requestSha256!: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the response body the gateway sent' })
+  responseSha256!: string | null;
+}
+
 @ObjectType({ description: 'One difference between a provider export and the ledger' })
 export class ReconciliationFindingView {
   @Field({
@@ -109,6 +134,10 @@ export class ReconciliationFindingView {
   @Field(() => String, { nullable: true, description: 'The ledger’s side, as JSON' }) ledger!: string | null;
   @Field(() => [String], { description: 'Gateway request ids behind the ledger’s side (at most 50)' })
   evidence!: string[];
+  @Field(() => [EvidenceRequestView], {
+    description: 'The audit record of each evidence request: ids, tokens on both counts, price, body hashes',
+  })
+  evidenceRequests!: EvidenceRequestView[];
 }
 
 @ObjectType()

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@sluice/database';
 import { EXPORT_FORMATS, ExportParseError, parseExport, type ExportFormat } from './provider-exports';
+import { loadEvidence, type EvidenceRequest } from './evidence';
 import { loadLedgerRequests, reconcile, type Finding } from './reconciliation';
 
 export type ReconciliationReport = {
@@ -7,7 +8,7 @@ export type ReconciliationReport = {
   days: string[];
   exportRows: number;
   ledgerRequests: number;
-  findings: Finding[];
+  findings: Array<Finding & { evidenceRequests: EvidenceRequest[] }>;
 };
 
 const isFormat = (f: string): f is ExportFormat => (EXPORT_FORMATS as readonly string[]).includes(f);
@@ -31,6 +32,26 @@ export async function runReconciliation(
     days,
     exportRows: parsed.rows.length,
     ledgerRequests: ledger.length,
-    findings: reconcile(parsed.rows, ledger, days),
+    findings: await withEvidence(db, schema, reconcile(parsed.rows, ledger, days)),
   };
+}
+
+/** Each finding with the audit records of the requests behind it (ids, tokens on both counts, body hashes). */
+async function withEvidence(
+  db: SqlExecutor,
+  schema: string,
+  findings: Finding[],
+): Promise<Array<Finding & { evidenceRequests: EvidenceRequest[] }>> {
+  const records = await loadEvidence(
+    db,
+    schema,
+    findings.flatMap((f) => f.evidence),
+  );
+  return findings.map((f) => ({
+    ...f,
+    evidenceRequests: f.evidence.flatMap((id) => {
+      const r = records.get(id);
+      return r ? [r] : [];
+    }),
+  }));
 }
