@@ -5,7 +5,14 @@ import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 /** What one row keeps: the response object as the client got it, and the input it answered. */
 export type StoredResponse = { input: unknown[]; response: ResponsesResponse };
 
+/** A response kept in memory until its row is written. */
+type Pending = { id: string; teamId: string; stored: StoredResponse; failures: number };
+
 const SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Past this many unwritten responses (the database is down), the oldest are given up. */
+const MAX_PENDING = 10_000;
+const MAX_WRITE_ATTEMPTS = 3;
+const RETRY_MS = 1_000;
 
 function isStored(v: unknown): v is StoredResponse {
   return (
@@ -20,10 +27,19 @@ function isStored(v: unknown): v is StoredResponse {
  * Translated Responses answers in `gateway.responses`, through the gateway's database (the
  * embedded one in standalone, so a restart keeps conversations). Every read is scoped to the team
  * and to rows that have not expired; expired rows are swept at start and every ten minutes.
+ *
+ * Writes are off the response path: `remember` keeps the response in memory and queues it; the
+ * queue is written in one multi-row INSERT per event-loop turn. Until its row lands, a
+ * `previous_response_id` continuing from it is served from memory (a client may send it the moment
+ * the terminal event arrives); GET and DELETE wait for the write, so they see the table as it is.
  */
 @Injectable()
 export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
+  private readonly pending = new Map<string, Pending>();
+  /** The INSERT in flight; resolves to whether it was written. */
+  private writing: Promise<boolean> | null = null;
+  private scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
 
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
 
@@ -38,23 +54,47 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.flush().catch(() => undefined);
   }
 
+  /** Queues a response for its row and keeps it readable from memory until the row is written. */
+  remember(teamId: string, stored: StoredResponse): void {
+    const id = stored.response.id;
+    this.pending.delete(id); // re-inserted last: the map stays in arrival order
+    this.pending.set(id, { id, teamId, stored, failures: 0 });
+    if (this.pending.size > MAX_PENDING) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) {
+        this.pending.delete(oldest);
+        this.rt.logger.error({ responseId: oldest }, 'storing a response failed: too many waiting');
+      }
+    }
+    this.schedule(0);
+  }
+
+  /** Stores a response and waits for its row (what `remember` does, awaited). */
   async save(teamId: string, stored: StoredResponse): Promise<void> {
-    const ttlHours = this.rt.config.responsesTtlHours;
-    await this.rt.db.query(
-      `INSERT INTO gateway.responses (id, team_id, created_at, expires_at, body)
-       VALUES ($1, $2, now(), now() + make_interval(hours => $3::int), $4::jsonb)
-       ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, expires_at = EXCLUDED.expires_at
-       WHERE gateway.responses.team_id = EXCLUDED.team_id`,
-      [stored.response.id, teamId, ttlHours, JSON.stringify(stored)],
-    );
+    this.remember(teamId, stored);
+    await this.settle(stored.response.id);
+  }
+
+  /** Writes every queued response now; resolves when the queue is empty or what is left failed. */
+  async flush(): Promise<void> {
+    while (this.writing || this.pending.size > 0) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      // A failed batch stays queued (until its attempts run out): leave its retry to the timer.
+      if (!(await this.writeQueued())) return;
+    }
   }
 
   async get(teamId: string, id: string): Promise<StoredResponse | undefined> {
+    await this.settle(id);
     const rows = await this.rt.db.query<{ body: unknown }>(
       `SELECT body FROM gateway.responses WHERE id = $1 AND team_id = $2 AND expires_at > now()`,
       [id, teamId],
@@ -64,9 +104,10 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
     return isStored(body) ? body : undefined;
   }
 
-  /** The turn `expandPreviousResponse` continues from. */
+  /** The turn `expandPreviousResponse` continues from: from memory while its row is being written. */
   async turn(teamId: string, id: string): Promise<StoredResponsesTurn | undefined> {
-    const s = await this.get(teamId, id);
+    const queued = this.pending.get(id);
+    const s = queued ? (queued.teamId === teamId ? queued.stored : undefined) : await this.get(teamId, id);
     if (!s) return undefined;
     return {
       id: s.response.id,
@@ -78,6 +119,7 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
 
   /** True when a live row of this team was deleted. */
   async delete(teamId: string, id: string): Promise<boolean> {
+    await this.settle(id);
     const rows = await this.rt.db.query<{ id: string }>(
       `DELETE FROM gateway.responses WHERE id = $1 AND team_id = $2 AND expires_at > now() RETURNING id`,
       [id, teamId],
@@ -90,5 +132,85 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
       `DELETE FROM gateway.responses WHERE expires_at <= now() RETURNING id`,
     );
     return rows.length;
+  }
+
+  /** Responses queued and not yet written (for tests and metrics). */
+  queued(): number {
+    return this.pending.size;
+  }
+
+  /** Waits until the row of `id` is written (or given up), when it is queued. */
+  private async settle(id: string): Promise<void> {
+    while (this.pending.has(id)) {
+      const before = this.pending.get(id)!.failures;
+      await (this.writing ?? this.writeQueued());
+      if (this.pending.get(id)?.failures !== before) return; // failed: read what the table has
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.scheduled || this.writing) return;
+    const run = (): void => {
+      this.scheduled = null;
+      void this.writeQueued();
+    };
+    this.scheduled = delayMs === 0 ? setImmediate(run) : setTimeout(run, delayMs);
+  }
+
+  /** One INSERT for everything queued; never rejects (failures are logged and retried). */
+  private writeQueued(): Promise<boolean> {
+    if (this.writing) return this.writing;
+    if (this.scheduled) {
+      clearImmediate(this.scheduled as NodeJS.Immediate);
+      clearTimeout(this.scheduled as NodeJS.Timeout);
+      this.scheduled = null;
+    }
+    const batch = [...this.pending.values()];
+    if (batch.length === 0) return Promise.resolve(true);
+    const ttlHours = this.rt.config.responsesTtlHours;
+    this.writing = this.rt.db
+      .query(
+        `INSERT INTO gateway.responses (id, team_id, created_at, expires_at, body)
+         SELECT id, team_id, now(), now() + make_interval(hours => $4::int), body
+           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(id, team_id, body)
+         ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, expires_at = EXCLUDED.expires_at
+         WHERE gateway.responses.team_id = EXCLUDED.team_id`,
+        [
+          batch.map((p) => p.id),
+          batch.map((p) => p.teamId),
+          batch.map((p) => JSON.stringify(p.stored)),
+          ttlHours,
+        ],
+      )
+      .then(
+        () => {
+          // Only entries not replaced meanwhile: a newer copy of the same id waits for its own write.
+          for (const p of batch) if (this.pending.get(p.id) === p) this.pending.delete(p.id);
+          return true;
+        },
+        (err: unknown) => {
+          for (const p of batch) {
+            p.failures += 1;
+            if (p.failures < MAX_WRITE_ATTEMPTS || this.pending.get(p.id) !== p) continue;
+            this.pending.delete(p.id);
+            // The client got its answer; only continuing from it will fail.
+            this.rt.logger.error(
+              { responseId: p.id, err: (err as Error).message },
+              'storing a response failed',
+            );
+          }
+          return false;
+        },
+      )
+      .finally(() => {
+        this.writing = null;
+        if (this.pending.size > 0) this.schedule(this.anyFailed() ? RETRY_MS : 0);
+      });
+    return this.writing;
+  }
+
+  private anyFailed(): boolean {
+    for (const p of this.pending.values()) if (p.failures > 0) return true;
+    return false;
   }
 }

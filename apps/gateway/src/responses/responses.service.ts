@@ -25,6 +25,8 @@ import {
 } from '@sluice/protocols';
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../common/gateway-error';
+import { BudgetEnforcer } from '../budget/budget-enforcer.service';
+import { budgetCutFrames, responsesBudgetCutFrame, streamedChars } from '../budget/stream-cut';
 import type { RequestContext } from '../common/request-context';
 import { writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
@@ -79,6 +81,7 @@ export class ResponsesService {
     private readonly upstream: UpstreamClient,
     private readonly store: ResponsesStore,
     private readonly firewall: FirewallService,
+    private readonly budgets: BudgetEnforcer,
   ) {}
 
   async create(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
@@ -116,6 +119,8 @@ export class ResponsesService {
       mapping = await this.firewall.inspectRequest(ir, req);
       rewritten ||= mapping !== null;
     }
+    // Hard budgets: refused here (429 insufficient_quota) before anything goes upstream.
+    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served);
     let failure: ProtocolError | null = null;
     for (const provider of route.chain) {
       ctx.provider = provider.name;
@@ -307,6 +312,7 @@ export class ResponsesService {
         // Bytes go out as they arrive; the parser reads usage on the way.
         observe(parser.push(chunk as Buffer));
         await write(out, (chunk as Buffer).toString('utf8'));
+        if (req.sluice.budget?.cut) return await write(out, responsesBudgetCutFrame(req.sluice));
       }
       observe(parser.end());
     } catch (err) {
@@ -318,6 +324,7 @@ export class ResponsesService {
 
   private observePassthrough(ctx: RequestContext, ev: SseEvent): void {
     tap.tapResponsesSse(ctx, ev);
+    if (ctx.budget && ev.event?.endsWith('.delta')) this.budgets.onStreamed(ctx, ev.data.length);
     const outcome = extractResponsesOutcome(ev);
     if (outcome) {
       if (outcome.usage) recordUsage(ctx, outcome.usage);
@@ -356,7 +363,7 @@ export class ResponsesService {
     if (mapping) restoreResponse(ir, mapping);
     const response = encodeResponsesResponse(ir, opts);
     if (response.status === 'failed') req.sluice.errorCode = response.error?.code ?? 'response_failed';
-    await this.keep(req, t, response);
+    this.keep(req, t, () => response);
     await reply.status(200).send(response);
   }
 
@@ -381,31 +388,51 @@ export class ResponsesService {
     const encoder = new ResponsesStreamEncoder(opts);
     const writer = encoder.writer;
     let kept = false;
-    const emit = async (irEvents: IrStreamEvent[], closing: boolean): Promise<void> => {
-      const frames: SseEvent[] = [];
+    // The frames of one upstream chunk go out in one write.
+    const frames: SseEvent[] = [];
+    const collect = (irEvents: IrStreamEvent[], closing: boolean): void => {
       for (const ev of irEvents) this.observeIr(req.sluice, ev);
       answer.add(irEvents);
       for (const ev of restorer ? restorer.apply(irEvents) : irEvents) frames.push(...encoder.push(ev));
       if (closing) frames.push(...encoder.end());
-      // The terminal event goes out only once the turn is stored: a client may continue from it at once.
+      // Kept before the terminal event goes out (in memory at once, its row written in the
+      // background): a client may continue from it the moment it arrives.
       if (writer.done && !kept) {
         kept = true;
-        await this.keep(req, t, writer.snapshot());
+        this.keep(req, t, () => writer.snapshot());
       }
-      await write(out, serializeSse(frames));
+    };
+    const send = async (): Promise<void> => {
+      if (frames.length === 0) return;
+      const text = serializeSse(frames);
+      frames.length = 0;
+      await write(out, text);
     };
     try {
       await write(out, serializeSse(responsesSseEvents(writer.begin())));
       for await (const chunk of res.body) {
-        for (const ev of parser.push(chunk as Buffer)) await emit(decoder.push(ev), false);
+        for (const ev of parser.push(chunk as Buffer)) collect(decoder.push(ev), false);
+        await send();
         if (out.destroyed) return;
+        if (req.sluice.budget?.cut) {
+          const encode = (ev: IrStreamEvent): string => serializeSse(encoder.push(ev));
+          return await write(out, budgetCutFrames(req.sluice, 'openai-responses', route.requested, encode));
+        }
       }
-      for (const ev of parser.end()) await emit(decoder.push(ev), false);
-      await emit(decoder.end(), true);
+      for (const ev of parser.end()) collect(decoder.push(ev), false);
+      collect(decoder.end(), true);
+      await send();
     } catch (err) {
       this.streamBroke(req, out, err);
       // The client still gets a terminal event when it is listening.
-      if (!writer.done && !out.destroyed) await emit([], true).catch(() => undefined);
+      if (!writer.done && !out.destroyed) {
+        try {
+          collect([], true);
+          await send();
+        } catch {
+          // nothing more can be sent
+        }
+      }
     } finally {
       this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
       if (!out.destroyed) out.end();
@@ -414,20 +441,22 @@ export class ResponsesService {
 
   private observeIr(ctx: RequestContext, ev: IrStreamEvent): void {
     tap.markFirstToken(ctx, ev);
+    if (ctx.budget && ev.type === 'block_delta') this.budgets.onStreamed(ctx, streamedChars([ev]));
     if ((ev.type === 'message_start' || ev.type === 'message_delta') && ev.usage) recordUsage(ctx, ev.usage);
     if (ev.type === 'error') ctx.errorCode = ev.error.code ?? ev.error.kind;
   }
 
-  /** Stores a translated answer for `previous_response_id` and GET, unless the client said `store: false`. */
-  private async keep(req: FastifyRequest, t: Translation, response: ResponsesResponse): Promise<void> {
-    if (!t.decoded.store || response.id === '') return;
-    const turn = toStoredTurn(t.expanded, response);
-    try {
-      await this.store.save(this.teamOf(req), { input: turn.input, response });
-    } catch (err) {
-      // The answer itself is good: the client gets it; only continuing from it will fail.
-      this.rt.logger.error({ requestId: req.id, err: (err as Error).message }, 'storing a response failed');
-    }
+  /**
+   * Stores a translated answer for `previous_response_id` and GET, unless the client said
+   * `store: false` (the response object is only built then). The row is written in the background;
+   * the store serves the turn from memory until it lands.
+   */
+  private keep(req: FastifyRequest, t: Translation, response: () => ResponsesResponse): void {
+    if (!t.decoded.store) return;
+    const r = response();
+    if (r.id === '') return;
+    const turn = toStoredTurn(t.expanded, r);
+    this.store.remember(this.teamOf(req), { input: turn.input, response: r });
   }
 
   // ---------------------------------------------------------------- loopback
@@ -448,7 +477,7 @@ export class ResponsesService {
     if (!t.decoded.ir.stream) {
       if (mapping) restoreResponse(res, mapping);
       const response = encodeResponsesResponse(res, opts);
-      await this.keep(req, t, response);
+      this.keep(req, t, () => response);
       await reply.status(200).send(response);
       return;
     }
@@ -461,7 +490,7 @@ export class ResponsesService {
       const frames = encoder.push(ev);
       if (encoder.writer.done && !kept) {
         kept = true;
-        await this.keep(req, t, encoder.writer.snapshot());
+        this.keep(req, t, () => encoder.writer.snapshot());
       }
       await write(out, serializeSse(frames));
       if (out.destroyed) return;

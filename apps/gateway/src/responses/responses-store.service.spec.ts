@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ResponsesResponse } from '@sluice/protocols';
+import type { GatewayRuntime } from '../gateway.runtime';
+import { ResponsesStore, type StoredResponse } from './responses-store.service';
+
+type Row = { id: string; teamId: string; body: string };
+
+/** A table in memory behind the two statements the store's write and read paths send. */
+function fakeRuntime(opts: { failWrites?: number } = {}) {
+  const rows = new Map<string, Row>();
+  const inserts: number[] = [];
+  const errors: string[] = [];
+  let failWrites = opts.failWrites ?? 0;
+  let release: (() => void) | null = null;
+  let hold = false;
+  const db = {
+    async query(sql: string, params: unknown[] = []): Promise<unknown[]> {
+      if (sql.includes('INSERT INTO gateway.responses')) {
+        if (hold) await new Promise<void>((r) => (release = r));
+        if (failWrites > 0) {
+          failWrites -= 1;
+          throw new Error('database down');
+        }
+        const [ids, teams, bodies] = params as [string[], string[], string[]];
+        inserts.push(ids.length);
+        ids.forEach((id, i) => rows.set(id, { id, teamId: teams[i]!, body: bodies[i]! }));
+        return [];
+      }
+      if (sql.startsWith('SELECT body')) {
+        const [id, team] = params as [string, string];
+        const row = rows.get(id);
+        return row && row.teamId === team ? [{ body: row.body }] : [];
+      }
+      if (sql.startsWith('DELETE FROM gateway.responses WHERE id')) {
+        const [id, team] = params as [string, string];
+        const row = rows.get(id);
+        if (!row || row.teamId !== team) return [];
+        rows.delete(id);
+        return [{ id }];
+      }
+      return [];
+    },
+  };
+  const rt = {
+    db,
+    config: { responsesTtlHours: 24 },
+    logger: { error: (_o: unknown, msg: string) => errors.push(msg), warn: () => undefined },
+  } as unknown as GatewayRuntime;
+  return {
+    rt,
+    rows,
+    inserts,
+    errors,
+    holdWrites: () => (hold = true),
+    releaseWrites: () => {
+      hold = false;
+      release?.();
+    },
+  };
+}
+
+function stored(id: string): StoredResponse {
+  return {
+    input: [{ role: 'user', content: 'hi' }],
+    response: { id, created_at: 1, output: [{ type: 'message', id: 'm' }] } as unknown as ResponsesResponse,
+  };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('ResponsesStore (writes off the response path)', () => {
+  it('serves a turn from memory before its row is written, then from the table', async () => {
+    const f = fakeRuntime();
+    f.holdWrites();
+    const store = new ResponsesStore(f.rt);
+    store.remember('team-a', stored('resp_1'));
+    assert.equal(f.rows.size, 0, 'nothing written synchronously');
+    const turn = await store.turn('team-a', 'resp_1');
+    assert.equal(turn?.id, 'resp_1');
+    assert.deepEqual(turn?.input, [{ role: 'user', content: 'hi' }]);
+    assert.equal(await store.turn('team-b', 'resp_1'), undefined, 'another team does not see it');
+    f.releaseWrites();
+    await store.flush();
+    assert.equal(f.rows.size, 1);
+    assert.equal(store.queued(), 0);
+    assert.equal((await store.turn('team-a', 'resp_1'))?.id, 'resp_1');
+  });
+
+  it('writes what arrives in one event-loop turn in one INSERT', async () => {
+    const f = fakeRuntime();
+    const store = new ResponsesStore(f.rt);
+    for (let i = 0; i < 5; i++) store.remember('team-a', stored(`resp_${i}`));
+    await tick();
+    await store.flush();
+    assert.deepEqual(f.inserts, [5]);
+  });
+
+  it('GET and DELETE wait for the row, so they see the table', async () => {
+    const f = fakeRuntime();
+    const store = new ResponsesStore(f.rt);
+    store.remember('team-a', stored('resp_g'));
+    const got = await store.get('team-a', 'resp_g');
+    assert.equal(got?.response.id, 'resp_g');
+    store.remember('team-a', stored('resp_d'));
+    assert.equal(await store.delete('team-a', 'resp_d'), true);
+    assert.equal(f.rows.has('resp_d'), false, 'not resurrected by a late write');
+    await store.flush();
+    assert.equal(f.rows.has('resp_d'), false);
+  });
+
+  it('retries a failed write, and gives up after three attempts with an error log', async () => {
+    const f = fakeRuntime({ failWrites: 1 });
+    const store = new ResponsesStore(f.rt);
+    store.remember('team-a', stored('resp_r'));
+    await tick();
+    await tick();
+    assert.equal(f.inserts.length, 0, 'the first write failed');
+    assert.equal(store.queued(), 1, 'kept for a retry');
+    assert.equal((await store.turn('team-a', 'resp_r'))?.id, 'resp_r', 'still served from memory');
+    await store.flush();
+    assert.equal(f.rows.has('resp_r'), true);
+    assert.equal(store.queued(), 0);
+
+    const g = fakeRuntime({ failWrites: 10 });
+    const s2 = new ResponsesStore(g.rt);
+    s2.remember('team-a', stored('resp_x'));
+    for (let i = 0; i < 3; i++) await s2.get('team-a', 'resp_x');
+    assert.equal(s2.queued(), 0);
+    assert.deepEqual(g.errors, ['storing a response failed']);
+    await s2.onApplicationShutdown();
+  });
+});
