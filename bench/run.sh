@@ -4,6 +4,7 @@
 #
 #   bash bench/run.sh [--duration S] [--connections N] [--rate R] [--rate-seconds S]
 #                     [--soak [MINUTES]] [--no-profile] [--dist DIR] [--firewall MODE]
+#                     [--only PHASES] [--scenarios NAMES] [--workers N] [--no-peers] [--dist-b DIR]
 #
 #   --duration S        seconds per throughput run (default 15, after a 3 s warm-up)
 #   --connections N     wrk connections (default 100)
@@ -14,6 +15,16 @@
 #                       committed HEAD (git archive) into .cache/bench/, so others' uncommitted
 #                       work is not measured and the shared dist/ is not touched
 #   --firewall MODE     SLUICE_FIREWALL_MODE of the gateway (default redact)
+#   --only PHASES       comma list of throughput,rate,profile,multicore (default: all four; the
+#                       soak runs when --soak is given)
+#   --scenarios NAMES   comma list of scenario names (default: all)
+#   --workers N         the multicore phase: the gateway with SLUICE_GATEWAY_WORKERS=N against
+#                       one worker, both unpinned (default 2; wrk, nginx, Postgres and Kafka then
+#                       share the two cores with the gateway)
+#   --no-peers          skip the bare node:http proxy and the Portkey gateway rows
+#   --env K=V           an extra environment variable for the gateway (repeatable)
+#   --dist-b DIR        A/B: a second gateway build (bench/build-dist.sh) measured as "sluice-b"
+#                       right after "sluice" in every phase, on the same Postgres and Kafka
 #
 # Layout on this 2-core machine: the proxy under test (gateway or yardstick) on core 1
 # (taskset -c 1); wrk, nginx, Postgres and Kafka on core 0. The gateway runs in distributed mode
@@ -35,6 +46,12 @@ SOAK_MINUTES=0
 PROFILE=1
 DIST=""
 FIREWALL_MODE=redact
+PHASES="throughput,rate,profile,multicore"
+WORKERS=2
+PEERS=1
+DIST_B=""
+GATEWAY_ENV=()
+ONLY_SCENARIOS=""
 PORT_BASE="${BENCH_PORT_BASE:-18300}"
 MAX_SECONDS="${BENCH_MAX_SECONDS:-3600}"
 
@@ -49,15 +66,26 @@ while [[ $# -gt 0 ]]; do
     --no-profile) PROFILE=0; shift ;;
     --dist) DIST="$(cd "$2" && pwd -P)"; shift 2 ;;
     --firewall) FIREWALL_MODE="$2"; shift 2 ;;
-    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+    --only) PHASES="$2"; shift 2 ;;
+    --workers) WORKERS="$2"; shift 2 ;;
+    --no-peers) PEERS=0; shift ;;
+    --dist-b) DIST_B="$(cd "$2" && pwd -P)"; shift 2 ;;
+    --env) GATEWAY_ENV+=("$2"); shift 2 ;;
+    --scenarios) ONLY_SCENARIOS="$2"; shift 2 ;;
+    -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
+phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+phase profile || PROFILE=0
 if ((SOAK_MINUTES > 0)); then MAX_SECONDS=$((MAX_SECONDS + SOAK_MINUTES * 60)); fi
 
 MOCK_PORT=$PORT_BASE
 YARDSTICK_PORT=$((PORT_BASE + 1))
 GATEWAY_PORT=$((PORT_BASE + 2))
+NODE_PROXY_PORT=$((PORT_BASE + 3))
+PORTKEY_PORT=$((PORT_BASE + 4))
+GATEWAY_B_PORT=$((PORT_BASE + 5))
 export SLUICE_PG_PORT=$((PORT_BASE + 10))
 export SLUICE_KAFKA_PORT=$((PORT_BASE + 20))
 export SLUICE_KAFKA_CONTROLLER_PORT=$((PORT_BASE + 21))
@@ -74,7 +102,7 @@ fi
 NGINX="$(command -v nginx)"
 CORES="$(nproc)"
 ((CORES >= 2)) || die "needs 2 cores (proxy on core 1, load on core 0); nproc says $CORES"
-for p in "$MOCK_PORT" "$YARDSTICK_PORT" "$GATEWAY_PORT" "$SLUICE_PG_PORT" "$SLUICE_KAFKA_PORT" "$SLUICE_KAFKA_CONTROLLER_PORT"; do
+for p in "$MOCK_PORT" "$YARDSTICK_PORT" "$GATEWAY_PORT" "$NODE_PROXY_PORT" "$PORTKEY_PORT" "$GATEWAY_B_PORT" "$SLUICE_PG_PORT" "$SLUICE_KAFKA_PORT" "$SLUICE_KAFKA_CONTROLLER_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is taken (set BENCH_PORT_BASE)"; fi
 done
 
@@ -154,25 +182,19 @@ wait_http() {
 # --- build ---------------------------------------------------------------------------------------
 if [[ -z "$DIST" ]]; then
   BUILD="$REPO/.cache/bench/build"
-  rm -rf "$BUILD"
-  mkdir -p "$BUILD"
   COMMIT="$(git -C "$REPO" rev-parse --short HEAD)"
   log "building HEAD ($COMMIT) into $BUILD"
-  git -C "$REPO" archive HEAD apps libs migrations tsconfig.json tsconfig.build.json package.json | tar -x -C "$BUILD"
-  # Paths and node_modules resolve upwards to the repository's node_modules.
-  (cd "$BUILD" && node "$REPO/node_modules/typescript/bin/tsc" -p tsconfig.build.json --outDir "$BUILD/dist" \
-    --rootDir "$BUILD" >"$STATE/build.log" 2>&1) ||
-    { tail -20 "$STATE/build.log" >&2; die "build failed"; }
-  (cd "$BUILD" && node "$REPO/node_modules/tsc-alias/dist/bin/index.js" -p tsconfig.build.json --outDir "$BUILD/dist" \
-    >>"$STATE/build.log" 2>&1) || { tail -20 "$STATE/build.log" >&2; die "tsc-alias failed"; }
+  bash "$BENCH/build-dist.sh" "$BUILD" || die "build failed"
   DIST="$BUILD/dist"
   MIGRATIONS="$BUILD/migrations"
 else
   COMMIT="$(git -C "$REPO" rev-parse --short HEAD) (prebuilt $DIST)"
-  MIGRATIONS="$REPO/migrations"
+  MIGRATIONS="$(dirname "$DIST")/migrations"
+  [[ -d "$MIGRATIONS" ]] || MIGRATIONS="$REPO/migrations"
 fi
 GATEWAY_MAIN="$DIST/apps/gateway/src/main.js"
 [[ -f "$GATEWAY_MAIN" ]] || die "no $GATEWAY_MAIN"
+if [[ -n "$DIST_B" ]]; then [[ -f "$DIST_B/apps/gateway/src/main.js" ]] || die "no $DIST_B/apps/gateway/src/main.js"; fi
 
 # --- mock upstream (nginx) -------------------------------------------------------------------------
 mkdir -p "$STATE/nginx"
@@ -187,21 +209,57 @@ for ((i = 0; i < 100; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$MOCK_PORT") 2>/dev
 curl -fsS -X POST -d '{}' "$MOCK/sse/v1/chat/completions" | grep -q '\[DONE\]' || die "nginx mock does not serve the SSE body"
 log "nginx mock upstream on $MOCK (pid $MOCK_PID)"
 
-# --- yardstick -----------------------------------------------------------------------------------
+# --- yardsticks: bare Fastify, bare node:http ------------------------------------------------------
 # Compiled to plain JavaScript like the gateway (under .cache so node_modules resolve), so that
-# neither process carries a TypeScript transpiler in its memory.
+# no process carries a TypeScript transpiler in its memory.
 YS_OUT="$REPO/.cache/bench/yardstick"
 rm -rf "$YS_OUT"
-node "$REPO/node_modules/typescript/bin/tsc" "$BENCH/yardstick/fastify-proxy.ts" --outDir "$YS_OUT" --module commonjs \
-  --target es2022 --moduleResolution node --esModuleInterop --skipLibCheck --types node >"$STATE/yardstick-build.log" 2>&1 ||
-  { cat "$STATE/yardstick-build.log" >&2; die "yardstick build failed"; }
-(UPSTREAM_URL="$MOCK" PORT="$YARDSTICK_PORT" exec taskset -c 1 node "$YS_OUT/fastify-proxy.js") >"$STATE/yardstick.log" 2>&1 &
-YARDSTICK_PID=$!
-PIDS+=("$YARDSTICK_PID")
-YARDSTICK="http://127.0.0.1:$YARDSTICK_PORT"
-for ((i = 0; i < 300; i++)); do grep -q YARDSTICK_URL "$STATE/yardstick.log" 2>/dev/null && break; sleep 0.1; done
-grep -q YARDSTICK_URL "$STATE/yardstick.log" || { cat "$STATE/yardstick.log" >&2; die "yardstick did not start"; }
-log "yardstick (Fastify + undici) on $YARDSTICK (pid $YARDSTICK_PID)"
+node "$REPO/node_modules/typescript/bin/tsc" "$BENCH/yardstick/fastify-proxy.ts" "$BENCH/yardstick/node-proxy.ts" \
+  "$BENCH/fixed-rate.ts" "$BENCH/profile-summary.ts" \
+  --outDir "$YS_OUT" --module commonjs --target es2022 --moduleResolution node --esModuleInterop --skipLibCheck \
+  --types node >"$STATE/yardstick-build.log" 2>&1 || { cat "$STATE/yardstick-build.log" >&2; die "yardstick build failed"; }
+
+# Every proxy under test: a label, a kind (ys: takes the upstream's own paths; gw: Sluice; pk:
+# Portkey), its URL and its pid (CPU and RSS are read from /proc for it and its children).
+LABELS=()
+declare -A P_KIND P_URL P_PID
+add_proxy() { LABELS+=("$1"); P_KIND[$1]="$2"; P_URL[$1]="$3"; P_PID[$1]="$4"; }
+set_pid() { P_PID[$1]="$2"; }
+
+FIXED_RATE_JS="$YS_OUT/fixed-rate.js"
+PROFILE_SUMMARY_JS="$YS_OUT/profile-summary.js"
+
+start_yardstick() { # label js port
+  (UPSTREAM_URL="$MOCK" PORT="$3" exec taskset -c 1 node "$YS_OUT/$2") >"$STATE/$1.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  for ((i = 0; i < 300; i++)); do grep -q YARDSTICK_URL "$STATE/$1.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q YARDSTICK_URL "$STATE/$1.log" || { cat "$STATE/$1.log" >&2; die "$1 did not start"; }
+  add_proxy "$1" ys "http://127.0.0.1:$3" "$pid"
+  log "$1 on http://127.0.0.1:$3 (pid $pid)"
+}
+start_yardstick yardstick yardstick/fastify-proxy.js "$YARDSTICK_PORT"
+
+PORTKEY_VERSION=""
+if ((PEERS)); then
+  start_yardstick bare-node yardstick/node-proxy.js "$NODE_PROXY_PORT"
+  # The Portkey gateway, installed in its own folder (bench/peers/portkey, its own package.json and
+  # lock) so the repository's dependencies stay as they are.
+  PK="$BENCH/peers/portkey"
+  if [[ ! -f "$PK/node_modules/@portkey-ai/gateway/build/start-server.js" ]]; then
+    log "installing the Portkey gateway into bench/peers/portkey (npm ci)"
+    (cd "$PK" && npm ci --no-audit --no-fund >"$STATE/portkey-install.log" 2>&1) ||
+      { tail -5 "$STATE/portkey-install.log" >&2; die "npm ci in bench/peers/portkey failed"; }
+  fi
+  PORTKEY_VERSION="$(node -p "require('$PK/node_modules/@portkey-ai/gateway/package.json').version")"
+  (cd "$PK" && exec taskset -c 1 node --require ./immutable-headers-shim.cjs \
+    node_modules/@portkey-ai/gateway/build/start-server.js --port="$PORTKEY_PORT" --headless) >"$STATE/portkey.log" 2>&1 &
+  pk_pid=$!
+  PIDS+=("$pk_pid")
+  for ((i = 0; i < 300; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$PORTKEY_PORT") 2>/dev/null && break; sleep 0.1; done
+  add_proxy portkey pk "http://127.0.0.1:$PORTKEY_PORT" "$pk_pid"
+  log "Portkey gateway $PORTKEY_VERSION on http://127.0.0.1:$PORTKEY_PORT (pid $pk_pid)"
+fi
 
 # --- Postgres and Kafka (private ports, temp state) ----------------------------------------------
 export SLUICE_SERVICES_DIR="$STATE/services"
@@ -227,22 +285,36 @@ routes:
   - { model: claude-from-openai, provider: mock-sse }
   - { model: claude-bench, provider: mock-anthropic-sse }
 EOF
-GATEWAY="http://127.0.0.1:$GATEWAY_PORT"
-start_gateway() { # $1: extra node flags (e.g. --cpu-prof ...)
-  (cd "$STATE" && exec env SLUICE_HOST=127.0.0.1 SLUICE_GATEWAY_PORT="$GATEWAY_PORT" SLUICE_MASTER_KEY="$MASTER_KEY" \
+# start_gateway LABEL MAIN PORT WORKERS CPUS [NODE FLAGS]: the gateway in distributed mode.
+start_gateway() {
+  local label="$1" main="$2" port="$3" workers="$4" cpus="$5" flags="${6:-}" pid
+  # shellcheck disable=SC2086
+  (cd "$STATE" && exec env SLUICE_HOST=127.0.0.1 SLUICE_GATEWAY_PORT="$port" SLUICE_MASTER_KEY="$MASTER_KEY" \
     DATABASE_URL="$DATABASE_URL" KAFKA_BROKERS="$KAFKA_BROKERS" SLUICE_CONFIG="$STATE/sluice.yaml" \
-    SLUICE_MIGRATIONS_DIR="$MIGRATIONS" SLUICE_FIREWALL_MODE="$FIREWALL_MODE" NODE_ENV=production \
-    taskset -c 1 node $1 "$GATEWAY_MAIN") >>"$STATE/gateway.log" 2>&1 &
-  GATEWAY_PID=$!
-  PIDS+=("$GATEWAY_PID")
-  wait_http "$GATEWAY/ready" gateway
+    SLUICE_MIGRATIONS_DIR="$MIGRATIONS" SLUICE_FIREWALL_MODE="$FIREWALL_MODE" SLUICE_GATEWAY_WORKERS="$workers" \
+    NODE_ENV=production "${GATEWAY_ENV[@]}" taskset -c "$cpus" node $flags "$main") >>"$STATE/$label.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$port/ready" "$label"
+  # With workers, /ready answers as soon as one is up: wait until every worker is.
+  if ((workers > 1)); then
+    for ((i = 0; i < 300; i++)); do (($(pgrep -P "$pid" -c || true) >= workers)) && break; sleep 0.1; done
+    sleep 2
+  fi
+  if [[ -n "${P_KIND[$label]:-}" ]]; then set_pid "$label" "$pid"; else add_proxy "$label" gw "http://127.0.0.1:$port" "$pid"; fi
 }
-stop_gateway() {
-  stop_pid "$GATEWAY_PID"
-  wait "$GATEWAY_PID" 2>/dev/null || true
+stop_gateway() { # label
+  local pid="${P_PID[$1]}"
+  stop_pid "$pid"
+  wait "$pid" 2>/dev/null || true
 }
-start_gateway ""
-log "gateway (distributed, firewall $FIREWALL_MODE) on $GATEWAY (pid $GATEWAY_PID)"
+start_gateway sluice "$GATEWAY_MAIN" "$GATEWAY_PORT" 1 1
+log "gateway (distributed, firewall $FIREWALL_MODE) on ${P_URL[sluice]} (pid ${P_PID[sluice]})"
+if [[ -n "$DIST_B" ]]; then
+  start_gateway sluice-b "$DIST_B/apps/gateway/src/main.js" "$GATEWAY_B_PORT" 1 1
+  log "gateway B ($DIST_B) on ${P_URL[sluice-b]} (pid ${P_PID[sluice-b]})"
+fi
+GATEWAY="${P_URL[sluice]}"
 TEAM_ID="$(curl -fsS -X POST "$GATEWAY/api/v1/admin/teams" -H "authorization: Bearer $MASTER_KEY" \
   -H 'content-type: application/json' -d '{"name":"bench"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).id))')"
 API_KEY="$(curl -fsS -X POST "$GATEWAY/api/v1/admin/teams/$TEAM_ID/keys" -H "authorization: Bearer $MASTER_KEY" \
@@ -250,41 +322,80 @@ API_KEY="$(curl -fsS -X POST "$GATEWAY/api/v1/admin/teams/$TEAM_ID/keys" -H "aut
 [[ "$API_KEY" == tok_* ]] || die "could not create a team key"
 
 # --- scenarios -----------------------------------------------------------------------------------
-# name | gateway path | request body | expected in the answer | yardstick path (the same upstream
-# bytes, passed through) | expected from the yardstick
+# name | gateway path | request body | expected in the gateway's answer | upstream path (what the
+# yardsticks relay: the same upstream bytes the gateway reads) | expected from it | Portkey path,
+# provider and upstream base ("-": Portkey cannot serve this scenario)
 SCENARIOS=(
-  "chat-json|/v1/chat/completions|chat.json|\"choices\"|/json/v1/chat/completions|\"choices\""
-  "chat-sse|/v1/chat/completions|chat-stream.json|[DONE]|/sse/v1/chat/completions|[DONE]"
-  "anthropic-from-openai-sse|/v1/messages|anthropic-stream.json|message_stop|/sse/v1/chat/completions|[DONE]"
-  "responses-from-anthropic-sse|/v1/responses|responses-stream.json|response.completed|/sse/v1/messages|message_stop"
+  "chat-json|/v1/chat/completions|chat.json|\"choices\"|/json/v1/chat/completions|\"choices\"|/v1/chat/completions|openai|/json/v1"
+  "chat-sse|/v1/chat/completions|chat-stream.json|[DONE]|/sse/v1/chat/completions|[DONE]|/v1/chat/completions|openai|/sse/v1"
+  "anthropic-from-openai-sse|/v1/messages|anthropic-stream.json|message_stop|/sse/v1/chat/completions|[DONE]|-|-|-"
+  "responses-from-anthropic-sse|/v1/responses|responses-stream.json|response.completed|/sse/v1/messages|message_stop|-|-|-"
+  "chat-from-anthropic-sse|/v1/chat/completions|chat-stream-claude.json|[DONE]|/sse/v1/messages|message_stop|/v1/chat/completions|anthropic|/sse/v1"
 )
+if [[ -n "$ONLY_SCENARIOS" ]]; then
+  kept=()
+  for s in "${SCENARIOS[@]}"; do [[ ",$ONLY_SCENARIOS," == *",${s%%|*},"* ]] && kept+=("$s"); done
+  ((${#kept[@]} > 0)) || die "no scenario matches --scenarios $ONLY_SCENARIOS"
+  SCENARIOS=("${kept[@]}")
+fi
 HEADERS_GW="authorization: Bearer $API_KEY|anthropic-version: 2023-06-01"
 
-check_answer() { # url body expected
+# For a scenario line and a proxy label, sets T_URL (empty: not applicable), T_HEADERS ("k: v|k: v"),
+# T_EXPECT and T_BODY.
+target() {
+  local name path body expect ypath yexpect kpath kprov khost
+  IFS='|' read -r name path body expect ypath yexpect kpath kprov khost <<<"$1"
+  T_BODY="$body"
+  case "${P_KIND[$2]}" in
+    gw) T_URL="${P_URL[$2]}$path"; T_HEADERS="$HEADERS_GW"; T_EXPECT="$expect" ;;
+    ys) T_URL="${P_URL[$2]}$ypath"; T_HEADERS=""; T_EXPECT="$yexpect" ;;
+    pk)
+      if [[ "$kpath" == "-" ]]; then T_URL=""; else
+        T_URL="${P_URL[$2]}$kpath"
+        T_HEADERS="x-portkey-provider: $kprov|x-portkey-custom-host: $MOCK$khost|authorization: Bearer sk-bench|x-api-key: sk-bench|anthropic-version: 2023-06-01"
+        T_EXPECT="$expect"
+      fi ;;
+  esac
+}
+header_args() { # "k: v|k: v" -> curl/fixed-rate args in H_ARGS
+  H_ARGS=()
+  local IFS='|' h
+  for h in $1; do H_ARGS+=(--header "$h"); done
+}
+
+check_answer() { # url body headers expected
   local out
-  out="$(curl -sS -X POST "$1" -H "authorization: Bearer $API_KEY" -H 'anthropic-version: 2023-06-01' \
-    -H 'content-type: application/json' --data-binary "@$BENCH/requests/$2" -w '\nHTTP_STATUS=%{http_code}')"
-  [[ "$out" == *"HTTP_STATUS=200"* && "$out" == *"$3"* ]] || { printf '%s\n' "$out" | tail -5 >&2; die "bad answer from $1"; }
+  header_args "$3"
+  out="$(curl -sS -X POST "$1" "${H_ARGS[@]}" -H 'content-type: application/json' --data-binary "@$BENCH/requests/$2" \
+    -w '\nHTTP_STATUS=%{http_code}')"
+  [[ "$out" == *"HTTP_STATUS=200"* && "$out" == *"$4"* ]] || { printf '%s\n' "$out" | tail -5 >&2; die "bad answer from $1"; }
 }
 for s in "${SCENARIOS[@]}"; do
-  IFS='|' read -r name path body expect ypath yexpect <<<"$s"
-  check_answer "$GATEWAY$path" "$body" "$expect"
-  check_answer "$YARDSTICK$ypath" "$body" "$yexpect"
+  for label in "${LABELS[@]}"; do
+    target "$s" "$label"
+    [[ -n "$T_URL" ]] && check_answer "$T_URL" "$T_BODY" "$T_HEADERS" "$T_EXPECT"
+  done
 done
-log "every scenario answers correctly through both proxies"
+log "every scenario answers correctly through every proxy (${LABELS[*]})"
 
 TSV="$STATE/results.tsv"
 printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tcpuProxy\tcpuMock\trssMb\tload\n' >"$TSV"
+WRK_CPUS=0
+rss_mb_tree() { # RSS of a pid and its direct children (cluster workers)
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do total=$((total + $(rss_mb "$p"))); done
+  echo "$total"
+}
 
 # One wrk run: $1 scenario, $2 proxy label, $3 url, $4 body, $5 headers, $6 pid of the proxy.
 run_wrk() {
   local scenario="$1" label="$2" url="$3" body="$4" headers="$5" pid="$6" t0 t1 c0 c1 m0 m1 out line
-  BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$headers" taskset -c 0 wrk -t"$THREADS" -c"$CONNECTIONS" \
+  BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$headers" taskset -c "$WRK_CPUS" wrk -t"$THREADS" -c"$CONNECTIONS" \
     -d"${WARMUP}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$url" >/dev/null
-  c0=$(cpu_ticks "$pid"); m0=$(cpu_ticks_tree "$MOCK_PID"); t0=$(date +%s%N)
-  out="$(BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$headers" taskset -c 0 wrk -t"$THREADS" \
+  c0=$(cpu_ticks_tree "$pid"); m0=$(cpu_ticks_tree "$MOCK_PID"); t0=$(date +%s%N)
+  out="$(BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$headers" taskset -c "$WRK_CPUS" wrk -t"$THREADS" \
     -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s "$BENCH/wrk/post.lua" "$url")"
-  t1=$(date +%s%N); c1=$(cpu_ticks "$pid"); m1=$(cpu_ticks_tree "$MOCK_PID")
+  t1=$(date +%s%N); c1=$(cpu_ticks_tree "$pid"); m1=$(cpu_ticks_tree "$MOCK_PID")
   printf '### %s %s %s\n%s\n' "$scenario" "$label" "$url" "$out" >>"$RAW"
   line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
   [[ -n "$line" ]] || die "wrk printed no result for $scenario/$label"
@@ -296,27 +407,30 @@ run_wrk() {
     const errors = r.errorsStatus + r.errorsConnect + r.errorsRead + r.errorsWrite + r.errorsTimeout;
     process.stdout.write([scenario, label, r.rps.toFixed(0), r.p50Ms.toFixed(2), r.p95Ms.toFixed(2),
       r.p99Ms.toFixed(2), errors, cpu(c0, c1), cpu(m0, m1), rss, load.replace(/ /g, "/")].join("\t") + "\n");
-  ' "$line" "$scenario" "$label" "$c0" "$c1" "$m0" "$m1" "$t0" "$t1" "$CLK_TCK" "$(rss_mb "$pid")" "$(loadavg)" >>"$TSV"
-  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-9s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (mock %s%%)  rss %s MB  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' >&2
+  ' "$line" "$scenario" "$label" "$c0" "$c1" "$m0" "$m1" "$t0" "$t1" "$CLK_TCK" "$(rss_mb_tree "$pid")" "$(loadavg)" >>"$TSV"
+  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-12s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (mock %s%%)  rss %s MB  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' >&2
 }
+not_applicable() { printf '%s\t%s\tn/a\t\t\t\t\t\t\t\t\n' "$1" "$2" >>"$TSV"; }
 
-log "throughput: wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run"
-for s in "${SCENARIOS[@]}"; do
-  IFS='|' read -r name path body expect ypath _ <<<"$s"
-  run_wrk "$name" yardstick "$YARDSTICK$ypath" "$body" "" "$YARDSTICK_PID"
-  run_wrk "$name" sluice "$GATEWAY$path" "$body" "$HEADERS_GW" "$GATEWAY_PID"
-done
+if phase throughput; then
+  log "throughput: wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run; proxies on core 1, the rest on core 0"
+  for s in "${SCENARIOS[@]}"; do
+    for label in "${LABELS[@]}"; do
+      target "$s" "$label"
+      if [[ -z "$T_URL" ]]; then not_applicable "${s%%|*}" "$label"; continue; fi
+      run_wrk "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS" "${P_PID[$label]}"
+    done
+  done
+fi
 
 # --- fixed rate: added latency ---------------------------------------------------------------------
 RATE_TSV="$STATE/rate.tsv"
 printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tload\n' >"$RATE_TSV"
-run_rate() { # scenario label url body pid [headers...]
+run_rate() { # scenario label url body headers
   local scenario="$1" label="$2" url="$3" body="$4" out line
-  shift 4
-  local hargs=()
-  for h in "$@"; do hargs+=(--header "$h"); done
-  out="$(cd "$REPO" && taskset -c 0 node -r @swc-node/register bench/fixed-rate.ts --url "$url" \
-    --body "$BENCH/requests/$body" --rate "$RATE" --seconds "$RATE_SECONDS" "${hargs[@]}")"
+  header_args "$5"
+  out="$(cd "$REPO" && taskset -c 0 node "$FIXED_RATE_JS" --url "$url" \
+    --body "$BENCH/requests/$body" --rate "$RATE" --seconds "$RATE_SECONDS" "${H_ARGS[@]}")"
   printf '### rate %s %s\n%s\n' "$scenario" "$label" "$out" >>"$RAW"
   line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
   node -e '
@@ -325,32 +439,57 @@ run_rate() { # scenario label url body pid [headers...]
     process.stdout.write([scenario, label, r.rps.toFixed(0), r.p50Ms.toFixed(3), r.p95Ms.toFixed(3),
       r.p99Ms.toFixed(3), r.errors, load.replace(/ /g, "/")].join("\t") + "\n");
   ' "$line" "$scenario" "$label" "$(loadavg)" >>"$RATE_TSV"
-  tail -1 "$RATE_TSV" | awk -F'\t' '{ printf "  %-30s %-9s %5s req/s  p50 %7s  p95 %7s  p99 %7s ms  errors %s  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' >&2
+  tail -1 "$RATE_TSV" | awk -F'\t' '{ printf "  %-30s %-12s %5s req/s  p50 %7s  p95 %7s  p99 %7s ms  errors %s  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' >&2
 }
-log "fixed rate: $RATE requests/s for ${RATE_SECONDS}s (after 3 s) per run, open loop"
-for s in "${SCENARIOS[@]}"; do
-  IFS='|' read -r name path body expect ypath _ <<<"$s"
-  run_rate "$name" yardstick "$YARDSTICK$ypath" "$body"
-  run_rate "$name" sluice "$GATEWAY$path" "$body" "authorization: Bearer $API_KEY" "anthropic-version: 2023-06-01"
-done
+if phase rate; then
+  log "fixed rate: $RATE requests/s for ${RATE_SECONDS}s (after 3 s) per run, open loop"
+  for s in "${SCENARIOS[@]}"; do
+    for label in yardstick sluice sluice-b; do
+      [[ -n "${P_KIND[$label]:-}" ]] || continue
+      target "$s" "$label"
+      run_rate "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS"
+    done
+  done
+fi
+
+# --- multicore: one worker against N, unpinned ----------------------------------------------------
+if phase multicore && ((WORKERS > 1)); then
+  log "multicore: the gateway with 1 and with $WORKERS workers on both cores (wrk, nginx, Postgres, Kafka share them)"
+  WRK_CPUS=0-$((CORES - 1))
+  stop_gateway sluice
+  for w in 1 "$WORKERS"; do
+    label="sluice-${w}w"
+    P_KIND[$label]=gw; P_URL[$label]="$GATEWAY"
+    start_gateway "$label" "$GATEWAY_MAIN" "$GATEWAY_PORT" "$w" "0-$((CORES - 1))"
+    for s in "${SCENARIOS[@]}"; do
+      target "$s" "$label"
+      run_wrk "${s%%|*}" "$label (2 cores)" "$T_URL" "$T_BODY" "$T_HEADERS" "${P_PID[$label]}"
+    done
+    stop_gateway "$label"
+  done
+  WRK_CPUS=0
+  start_gateway sluice "$GATEWAY_MAIN" "$GATEWAY_PORT" 1 1
+fi
 
 # --- soak ----------------------------------------------------------------------------------------
 SOAK_SUMMARY=""
 if ((SOAK_MINUTES > 0)); then
-  log "soak: ${SOAK_MINUTES} min, the four scenarios at once ($((CONNECTIONS / 4)) connections each), RSS every 10 s"
+  log "soak: ${SOAK_MINUTES} min, the scenarios at once on the gateway ($((CONNECTIONS / ${#SCENARIOS[@]})) connections each), RSS every 10 s"
   SOAK_RSS="$STATE/soak-rss.tsv"
   : >"$SOAK_RSS"
   soak_pids=()
+  GW_PID="${P_PID[sluice]}"
   for s in "${SCENARIOS[@]}"; do
-    IFS='|' read -r name path body expect ypath _ <<<"$s"
-    BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$HEADERS_GW" taskset -c 0 wrk -t1 -c$((CONNECTIONS / 4)) \
-      -d"$((SOAK_MINUTES * 60))s" --timeout 10s -s "$BENCH/wrk/post.lua" "$GATEWAY$path" >"$STATE/soak-$name.out" 2>&1 &
+    target "$s" sluice
+    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c 0 wrk -t1 \
+      -c$((CONNECTIONS / ${#SCENARIOS[@]})) -d"$((SOAK_MINUTES * 60))s" --timeout 10s -s "$BENCH/wrk/post.lua" \
+      "$T_URL" >"$STATE/soak-${s%%|*}.out" 2>&1 &
     soak_pids+=($!)
     PIDS+=($!)
   done
   end=$((SECONDS + SOAK_MINUTES * 60))
   while ((SECONDS < end)); do
-    printf '%s\t%s\t%s\n' "$((SECONDS))" "$(rss_mb "$GATEWAY_PID")" "$(loadavg)" >>"$SOAK_RSS"
+    printf '%s\t%s\t%s\n' "$((SECONDS))" "$(rss_mb "$GW_PID")" "$(loadavg)" >>"$SOAK_RSS"
     sleep 10
   done
   for p in "${soak_pids[@]}"; do wait "$p" || true; done
@@ -360,6 +499,7 @@ if ((SOAK_MINUTES > 0)); then
     const fs = require("fs");
     const rows = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));
     const rss = rows.map((r) => Number(r[1]));
+    const loads = rows.map((r) => Number(r[2].split(" ")[0]));
     // The first minute is warm-up (JIT, pools, caches); growth is measured from there.
     const base = rss[Math.min(6, rss.length - 1)];
     const last = rss[rss.length - 1];
@@ -373,7 +513,8 @@ if ((SOAK_MINUTES > 0)); then
     }
     const growth = ((100 * (last - base)) / base).toFixed(1);
     process.stdout.write(`soak: ${reqs} requests (${rps.toFixed(0)} req/s), ${errs} errors; gateway RSS after 1 min ${base} MB, ` +
-      `max ${Math.max(...rss)} MB, at the end ${last} MB (growth ${growth}% from the 1-minute mark); samples: ${rss.join(" ")}`);
+      `max ${Math.max(...rss)} MB, at the end ${last} MB (growth ${growth}% from the 1-minute mark); ` +
+      `load average (1 min) ${Math.min(...loads)}-${Math.max(...loads)}; samples: ${rss.join(" ")}`);
   ' "$SOAK_RSS" "$STATE"/soak-*.out)"
   log "$SOAK_SUMMARY"
 fi
@@ -382,24 +523,32 @@ fi
 PROFILE_TEXT=""
 if ((PROFILE)); then
   log "CPU profiles: the gateway restarted with --cpu-prof, one scenario each, ${DURATION}s of wrk"
-  for s in "${SCENARIOS[@]}"; do
-    IFS='|' read -r name path body expect ypath _ <<<"$s"
-    stop_gateway
-    mkdir -p "$STATE/prof-$name"
-    start_gateway "--cpu-prof --cpu-prof-dir=$STATE/prof-$name"
-    BENCH_BODY_FILE="$BENCH/requests/$body" BENCH_HEADERS="$HEADERS_GW" taskset -c 0 wrk -t"$THREADS" \
-      -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$GATEWAY$path" >>"$RAW"
-    stop_gateway
-    prof="$(ls "$STATE/prof-$name"/*.cpuprofile 2>/dev/null | head -1 || true)"
-    if [[ -n "$prof" ]]; then
-      cp "$prof" "$BENCH/results/run-$STAMP-$name.cpuprofile.raw"
-      PROFILE_TEXT+="$(printf '\n#### %s\n\n```\n%s\n```\n' "$name" \
-        "$(cd "$REPO" && node -r @swc-node/register bench/profile-summary.ts "$prof" --top 20)")"
-    else
-      PROFILE_TEXT+=$'\n'"#### $name: no profile written"$'\n'
-    fi
+  for label in sluice sluice-b; do
+    [[ -n "${P_KIND[$label]:-}" ]] || continue
+    if [[ "$label" == sluice ]]; then main="$GATEWAY_MAIN" port="$GATEWAY_PORT"; else
+      main="$DIST_B/apps/gateway/src/main.js" port="$GATEWAY_B_PORT"; fi
+    for s in "${SCENARIOS[@]}"; do
+      name="${s%%|*}"
+      stop_gateway "$label"
+      mkdir -p "$STATE/prof-$label-$name"
+      start_gateway "$label" "$main" "$port" 1 1 "--cpu-prof --cpu-prof-dir=$STATE/prof-$label-$name"
+      target "$s" "$label"
+      out="$(BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c 0 wrk -t"$THREADS" \
+        -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL")"
+      printf '### profile %s %s\n%s\n' "$name" "$label" "$out" >>"$RAW"
+      rps="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(s?JSON.parse(s).rps.toFixed(0):"?"))')"
+      stop_gateway "$label"
+      prof="$(ls "$STATE/prof-$label-$name"/*.cpuprofile 2>/dev/null | head -1 || true)"
+      if [[ -n "$prof" ]]; then
+        cp "$prof" "$BENCH/results/run-$STAMP-$label-$name.cpuprofile.raw"
+        PROFILE_TEXT+="$(printf '\n#### %s, %s (%s req/s under the profiler, load %s)\n\n```\n%s\n```\n' "$name" "$label" "$rps" \
+          "$(loadavg)" "$(node "$PROFILE_SUMMARY_JS" "$prof" --top 25)")"
+      else
+        PROFILE_TEXT+=$'\n'"#### $name, $label: no profile written"$'\n'
+      fi
+    done
+    start_gateway "$label" "$main" "$port" 1 1
   done
-  start_gateway ""
 fi
 
 # --- report --------------------------------------------------------------------------------------
@@ -408,20 +557,37 @@ TABLE="$(node -e '
   const rows = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
   const rate = fs.readFileSync(process.argv[2], "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
   const out = [];
-  out.push("| scenario | proxy | req/s | ratio to yardstick | p50 ms | p95 ms | p99 ms | errors | proxy CPU | mock CPU | proxy RSS MB | load avg |");
-  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-  for (const r of rows) {
-    const y = rows.find((x) => x[0] === r[0] && x[1] === "yardstick");
-    const ratio = r[1] === "yardstick" ? "1" : (Number(r[2]) / Number(y[2])).toFixed(2);
-    out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${ratio} | ${r[3]} | ${r[4]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${r[8]}% | ${r[9]} | ${r[10]} |`);
+  const pinned = rows.filter((r) => !r[1].endsWith("(2 cores)"));
+  const multi = rows.filter((r) => r[1].endsWith("(2 cores)"));
+  if (pinned.length > 0) {
+    out.push("| scenario | proxy | req/s | ratio to yardstick | p50 ms | p95 ms | p99 ms | errors | proxy CPU | mock CPU | proxy RSS MB | load avg |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const r of pinned) {
+      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | |`); continue; }
+      const y = rows.find((x) => x[0] === r[0] && x[1] === "yardstick");
+      const ratio = r[1] === "yardstick" ? "1" : y ? (Number(r[2]) / Number(y[2])).toFixed(2) : "";
+      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${ratio} | ${r[3]} | ${r[4]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${r[8]}% | ${r[9]} | ${r[10]} |`);
+    }
   }
-  out.push("");
-  out.push("| scenario (fixed rate) | proxy | req/s | p50 ms | p95 ms | p99 ms | added p50 ms | added p99 ms | errors | load avg |");
-  out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-  for (const r of rate) {
-    const y = rate.find((x) => x[0] === r[0] && x[1] === "yardstick");
-    const add = (i) => (r[1] === "yardstick" ? "" : (Number(r[i]) - Number(y[i])).toFixed(3));
-    out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${r[3]} | ${r[4]} | ${r[5]} | ${add(3)} | ${add(5)} | ${r[6]} | ${r[7]} |`);
+  if (multi.length > 0) {
+    out.push("");
+    out.push("| scenario (gateway on both cores, load generator too) | gateway | req/s | gain over 1 worker | p50 ms | p99 ms | errors | gateway CPU (all processes) | RSS MB (all processes) | load avg |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const r of multi) {
+      const one = multi.find((x) => x[0] === r[0] && x[1].startsWith("sluice-1w"));
+      const gain = one ? (Number(r[2]) / Number(one[2])).toFixed(2) : "";
+      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${gain} | ${r[3]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${r[9]} | ${r[10]} |`);
+    }
+  }
+  if (rate.length > 0) {
+    out.push("");
+    out.push("| scenario (fixed rate) | proxy | req/s | p50 ms | p95 ms | p99 ms | added p50 ms | added p99 ms | errors | load avg |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const r of rate) {
+      const y = rate.find((x) => x[0] === r[0] && x[1] === "yardstick");
+      const add = (i) => (r[1] === "yardstick" || !y ? "" : (Number(r[i]) - Number(y[i])).toFixed(3));
+      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${r[3]} | ${r[4]} | ${r[5]} | ${add(3)} | ${add(5)} | ${r[6]} | ${r[7]} |`);
+    }
   }
   process.stdout.write(out.join("\n") + "\n");
 ' "$TSV" "$RATE_TSV")"
@@ -429,7 +595,9 @@ TABLE="$(node -e '
 {
   echo "# Sluice benchmark run $STAMP"
   echo
-  echo "- commit: $COMMIT; gateway: distributed mode (Postgres + Kafka on core 0), firewall $FIREWALL_MODE, budgets: not implemented yet"
+  echo "- commit: $COMMIT; gateway: distributed mode (Postgres + Kafka on core 0), firewall $FIREWALL_MODE; extra gateway env: ${GATEWAY_ENV[*]:-none}"
+  if [[ -n "$DIST_B" ]]; then echo "- sluice-b: $DIST_B"; fi
+  if [[ -n "$PORTKEY_VERSION" ]]; then echo "- peers: bare node:http + undici (bench/yardstick/node-proxy.ts); Portkey gateway $PORTKEY_VERSION (bench/peers/portkey)"; fi
   echo "- machine: $CORES cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(uname -r), node $(node --version), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
   echo "- proxies on core 1 (taskset -c 1); wrk, nginx, Postgres, Kafka on core 0; wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run; fixed rate $RATE req/s for ${RATE_SECONDS}s"
   echo
