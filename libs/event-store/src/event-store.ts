@@ -133,6 +133,75 @@ export class EventStore {
     return inserted.map((r) => r.event_id);
   }
 
+  /**
+   * Appends events to many streams at once, each at version 'any', in three statements whatever the
+   * number of streams (the ingest path: one Kafka batch spans many payers). Per-stream order is the order
+   * given, and so is the global order of the new events. Ids already stored (or repeated in the list) are
+   * skipped. Streams rows are locked in stream id order, so two concurrent appends cannot deadlock.
+   * Returns the ids that were new.
+   */
+  async appendMany(
+    tx: SqlExecutor,
+    events: ReadonlyArray<NewEvent & { streamId: string }>,
+  ): Promise<string[]> {
+    if (events.length === 0) return [];
+    const dupes = new Set(
+      (
+        await tx.query<{ event_id: string }>(
+          `SELECT event_id::text AS event_id FROM ${this.events} WHERE event_id = ANY($1::uuid[])`,
+          [events.map((e) => e.eventId)],
+        )
+      ).map((r) => r.event_id),
+    );
+    const fresh = events.filter((e) => {
+      const id = e.eventId.toLowerCase();
+      if (dupes.has(id)) return false;
+      dupes.add(id);
+      return true;
+    });
+    if (fresh.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const e of fresh) counts.set(e.streamId, (counts.get(e.streamId) ?? 0) + 1);
+    const streams = [...counts.keys()].sort();
+    const reserved = await tx.query<{ stream_id: string; version: number }>(
+      `INSERT INTO ${this.streams} (stream_id, version)
+       SELECT * FROM unnest($1::text[], $2::integer[]) ORDER BY 1
+       ON CONFLICT (stream_id) DO UPDATE SET version = ${this.streams}.version + EXCLUDED.version
+       RETURNING stream_id, version`,
+      [streams, streams.map((id) => counts.get(id)!)],
+    );
+    // The next version to hand out per stream: the reserved range ends at the returned version.
+    const next = new Map(reserved.map((r) => [r.stream_id, r.version - counts.get(r.stream_id)! + 1]));
+    const versions = fresh.map((e) => {
+      const v = next.get(e.streamId)!;
+      next.set(e.streamId, v + 1);
+      return v;
+    });
+    const inserted = await tx.query<{ event_id: string }>(
+      `INSERT INTO ${this.events} (event_id, stream_id, stream_version, type, subject, occurred_at, producer, correlation_id, data)
+       SELECT event_id, stream_id, stream_version, type, subject, occurred_at, producer, correlation_id, data
+         FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
+                     $8::text[], $9::jsonb[])
+              WITH ORDINALITY AS u(event_id, stream_id, stream_version, type, subject, occurred_at, producer,
+                                   correlation_id, data, n)
+        ORDER BY n
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id::text AS event_id`,
+      [
+        fresh.map((e) => e.eventId),
+        fresh.map((e) => e.streamId),
+        versions,
+        fresh.map((e) => e.type),
+        fresh.map((e) => e.subject),
+        fresh.map((e) => e.occurredAt),
+        fresh.map((e) => e.producer),
+        fresh.map((e) => e.correlationId),
+        fresh.map((e) => JSON.stringify(e.data)),
+      ],
+    );
+    return inserted.map((r) => r.event_id);
+  }
+
   /** Events after `from` that can no longer be overtaken by a transaction still in flight. */
   async readAll(
     db: SqlExecutor,

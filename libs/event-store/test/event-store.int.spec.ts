@@ -80,6 +80,47 @@ describe('event store on Postgres', { timeout: 180_000 }, () => {
     assert.equal((await store.readStream(db, stream)).length, 1);
   });
 
+  it('appends to many streams in one call: versions continue each stream, order kept, duplicates skipped', async () => {
+    const a = `many-a-${randomUUID()}`;
+    const b = `many-b-${randomUUID()}`;
+    await db.transaction((tx) => store.append(tx, a, [newEvent()]));
+    const [e1, e2, e3, e4] = [newEvent(), newEvent(), newEvent(), newEvent()];
+    const first = await db.transaction((tx) =>
+      store.appendMany(tx, [
+        { ...e1, streamId: b },
+        { ...e2, streamId: a },
+        { ...e1, streamId: b },
+        { ...e3, streamId: b },
+        { ...e4, streamId: a },
+      ]),
+    );
+    assert.deepEqual(first, [e1.eventId, e2.eventId, e3.eventId, e4.eventId]);
+    const again = await db.transaction((tx) =>
+      store.appendMany(tx, [
+        { ...e2, streamId: a },
+        { ...e3, streamId: b },
+      ]),
+    );
+    assert.deepEqual(again, []);
+    assert.deepEqual(
+      (await store.readStream(db, a)).map((e) => e.streamVersion),
+      [1, 2, 3],
+    );
+    const bs = await store.readStream(db, b);
+    assert.deepEqual(
+      bs.map((e) => [e.eventId, e.streamVersion]),
+      [
+        [e1.eventId, 1],
+        [e3.eventId, 2],
+      ],
+    );
+    const positions = (await store.readStream(db, a)).slice(1).map((e) => BigInt(e.position));
+    assert.ok(
+      BigInt(bs[0]!.position) < positions[0]! && positions[0]! < BigInt(bs[1]!.position),
+      'global order as given',
+    );
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of events (append-only in the database)', async () => {
     await assert.rejects(db.query(`UPDATE ledger.events SET type = 'x'`), /append-only/);
     await assert.rejects(db.query(`DELETE FROM ledger.events`), /append-only/);

@@ -118,6 +118,9 @@ export class KafkaTransport implements EventTransport {
         await options.handler(delivered);
         const last = batch.messages[batch.messages.length - 1];
         if (!last) return;
+        // Without this kafkajs fetches the same batch again (eachBatchAutoResolve is off): the
+        // consumer would spin on its first batch per partition, re-applying it as duplicates.
+        payload.resolveOffset(last.offset);
         // Kafka's committed offset is the next one to read.
         await consumer.commitOffsets([
           { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
