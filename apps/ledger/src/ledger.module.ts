@@ -6,6 +6,7 @@ import { EventStore } from '@sluice/event-store';
 import { AdminKeyStrategy } from '@sluice/identity';
 import { AccountingResolver, accountingRepositoryProvider } from './accounting/accounting.resolver';
 import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
+import { HoldExpiryService } from './accounting/hold-expiry.service';
 import { AuditResolver, REQUEST_AUDIT_REPOSITORY } from './audit/audit.resolver';
 import { BudgetLeaseController } from './budgets/budget-lease.controller';
 import { PricePublishingResolver } from './accounting/price-publishing.resolver';
@@ -56,6 +57,7 @@ export class LedgerModule {
         ProjectionsService,
         AuditResolver,
         AccountingService,
+        HoldExpiryService,
         accountingRepositoryProvider,
         AccountingResolver,
         ReadModelsService,
