@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   IMAGE_TOKENS_ESTIMATE,
   anthropicCodec,
+  countInputTextTokens,
   countRequestTokens,
   countTextTokens,
   countTokensResponseBody,
@@ -42,6 +43,19 @@ describe('token counting without an upstream', () => {
     const ir = anthropicCodec.decodeRequest(fixture('claude-code-turn2').body);
     const n = countRequestTokens(ir);
     assert.ok(n > 1000 && n < 10000, String(n));
+  });
+
+  it('remembers prompt texts by content: the same count as a fresh encoding, every time', () => {
+    const ir = anthropicCodec.decodeRequest(fixture('claude-code-turn2').body);
+    const first = countRequestTokens(ir);
+    assert.equal(countRequestTokens(ir), first);
+    const text = 'A system prompt long enough to be remembered by the counter, with code: const x = 1;';
+    const fresh = countTextTokens(text);
+    assert.equal(countInputTextTokens(text), fresh);
+    assert.equal(countInputTextTokens(text), fresh);
+    // A one-character change is a different entry, not a stale hit.
+    assert.equal(countInputTextTokens(`${text} more`), countTextTokens(`${text} more`));
+    assert.notEqual(countInputTextTokens(`${text} more`), fresh);
   });
 
   it('answers in the count_tokens shape of each protocol', () => {
