@@ -25,6 +25,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { KafkaTransport, makeEnvelope, USAGE_RECORDED_V1, type EventEnvelope } from '@sluice/events';
+import { backendCpuMs, cpuDeltaMs, processCpuMs } from './proc-cpu';
 
 const ROOT = resolve(__dirname, '../..');
 const MASTER_KEY = 'bench-master-key-0123456789abcdef';
@@ -166,7 +167,7 @@ export function benchUsageEvent(i: number, teams: number, at: Date): EventEnvelo
 async function startLedger(
   env: Record<string, string>,
   cpuProf: string | null,
-): Promise<{ stop: () => Promise<void> }> {
+): Promise<{ pid: number; stop: () => Promise<void> }> {
   const args = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
   const child = spawn(process.execPath, [...args, join(ROOT, 'scripts/start.cjs'), 'ledger'], {
     cwd: ROOT,
@@ -192,6 +193,7 @@ async function startLedger(
     void exited.then(() => rej(new Error(`ledger exited before it was ready:\n${tail.join('')}`)));
   });
   return {
+    pid: child.pid ?? -1,
     stop: async () => {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -209,6 +211,9 @@ type IngestResult = {
   auditMs: number;
   chainMs: number;
   eventsPerSecond: number;
+  /** CPU time per event (user + system), measured from /proc, so independent of what else ran. */
+  ledgerCpuUsPerEvent: number;
+  postgresCpuUsPerEvent: number;
 };
 
 async function count(c: Client, sql: string): Promise<number> {
@@ -247,6 +252,8 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
     return await withClient(dbUrl, async (c) => {
       let start = 0;
       const done = { stored: 0, accounting: 0, audit: 0, chain: 0 };
+      const ledgerCpuBefore = processCpuMs(ledger.pid);
+      const pgCpuBefore = await backendCpuMs(c);
       const deadline = performance.now() + 600_000;
       for (;;) {
         const now = performance.now();
@@ -281,6 +288,8 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
         await new Promise((r) => setTimeout(r, 50));
       }
       const end = Math.max(done.accounting, done.audit, done.chain);
+      const ledgerCpuMs = processCpuMs(ledger.pid) - ledgerCpuBefore;
+      const pgCpuMs = cpuDeltaMs(pgCpuBefore, await backendCpuMs(c));
       const books = await c.query<{ dp: string; cp: string }>(
         `SELECT debits_posted::text AS dp, credits_posted::text AS cp FROM ledger.ledger_totals`,
       );
@@ -298,6 +307,8 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
         auditMs: done.audit - start,
         chainMs: done.chain - start,
         eventsPerSecond: Math.round((o.events * 1000) / (end - start)),
+        ledgerCpuUsPerEvent: Math.round((ledgerCpuMs * 1000) / o.events),
+        postgresCpuUsPerEvent: Math.round((pgCpuMs * 1000) / o.events),
       };
     });
   } finally {

@@ -15,6 +15,7 @@ import {
 import { AccountingProjector } from '../../apps/ledger/src/accounting/accounting.projector';
 import { publishDefaultPrices } from '../../apps/ledger/src/accounting/accounting.service';
 import { benchUsageEvent } from './ledger-bench';
+import { backendCpuMs, cpuDeltaMs } from './proc-cpu';
 
 const timings = new Map<string, { n: number; ms: number }>();
 class Timed implements SqlExecutor {
@@ -92,9 +93,20 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    const probe = new Client({ connectionString: u.toString() });
+    await probe.connect();
+    const pgBefore = await backendCpuMs(probe);
+    const cpuBefore = process.cpuUsage();
     const t = performance.now();
     const done = await runner.catchUp();
     const ms = performance.now() - t;
+    const cpu = process.cpuUsage(cpuBefore);
+    const pgMs = cpuDeltaMs(pgBefore, await backendCpuMs(probe));
+    await probe.end();
+    const nodeMs = (cpu.user + cpu.system) / 1000;
+    console.log(
+      `CPU per event: node ${((nodeMs * 1000) / done).toFixed(0)} µs, postgres ${((pgMs * 1000) / done).toFixed(0)} µs`,
+    );
     if (process.env['BENCH_PROFILE']) {
       const { profile } = await session.post('Profiler.stop');
       writeFileSync(process.env['BENCH_PROFILE'], JSON.stringify(profile));

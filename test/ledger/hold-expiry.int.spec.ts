@@ -16,6 +16,7 @@ import {
 import { holdExpiryEventId, sweepExpiredHolds } from '../../apps/ledger/src/accounting/hold-expiry';
 import { rebuildAndDiff } from '../../apps/ledger/src/accounting/ledger-verifier';
 import { MIGRATIONS_DIR } from './helpers';
+import { projectAll } from './project-all';
 
 const SCHEMA = 'ledger';
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -125,7 +126,7 @@ describe('hold expiry sweep on Postgres', { timeout: 120_000 }, () => {
         at(31),
       ),
     ]);
-    await runner.catchUp();
+    await projectAll(db, runner);
   });
 
   after(async () => {
@@ -172,7 +173,7 @@ describe('hold expiry sweep on Postgres', { timeout: 120_000 }, () => {
   });
 
   it('releases the reservation when projected; a hold resolved first keeps its resolution', async () => {
-    await runner.catchUp();
+    await projectAll(db, runner);
     assert.equal((await inbox(holdExpiryEventId(open.eventId)))?.status, 'applied');
     assert.deepEqual(await inbox(holdExpiryEventId(racing.eventId)), {
       status: 'rejected',
@@ -184,7 +185,7 @@ describe('hold expiry sweep on Postgres', { timeout: 120_000 }, () => {
     assert.equal(buyer?.availableNanoUsd, 20_000_000_000n - 1_200_000_000n - 1_000_000_000n);
     assert.equal((await account('marketplace:escrow'))?.creditsPending, 1_000_000_000n);
     assert.deepEqual(await sweep(3600), { due: 1, appended: 1 }, 'the 10-minute hold, later');
-    await runner.catchUp();
+    await projectAll(db, runner);
     assert.deepEqual(await sweep(7200), { due: 0, appended: 0 });
     const books = await repo.check();
     assert.equal(books.balanced, true);

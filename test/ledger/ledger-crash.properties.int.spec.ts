@@ -28,6 +28,7 @@ import { rebuildAndDiff } from '../../apps/ledger/src/accounting/ledger-verifier
 import { UsageIngestService } from '../../apps/ledger/src/ingest/usage-ingest.service';
 import type { LedgerRuntime } from '../../apps/ledger/src/ledger.runtime';
 import { MIGRATIONS_DIR } from './helpers';
+import { projectAll } from './project-all';
 
 // Property tests of the write side on the real Postgres: the ingest service (what the Kafka consumer calls) and
 // the accounting projector (ProjectionRunner + AccountingProjector) driven by generated event sequences that
@@ -351,10 +352,13 @@ describe(
         await migrate(db, MIGRATIONS_DIR, SCHEMA);
         const store = new EventStore(SCHEMA);
         await db.transaction((tx) => publishDefaultPrices(tx, store));
-        await new ProjectionRunner(db, store, SCHEMA, new AccountingProjector(SCHEMA), {
-          batchSize: 100,
-          idleMs: 5,
-        }).catchUp();
+        await projectAll(
+          db,
+          new ProjectionRunner(db, store, SCHEMA, new AccountingProjector(SCHEMA), {
+            batchSize: 100,
+            idleMs: 5,
+          }),
+        );
       } finally {
         await db.close();
       }
@@ -464,9 +468,13 @@ describe(
             p.committed += batch.length;
           }
         }
-        await runner.catchUp();
-        await db.transaction((tx) => sweepExpiredHolds(tx, store, SCHEMA, new Date(at(intents.length + 60))));
-        await runner.catchUp();
+        await projectAll(db, runner);
+        coverage.sweepAppended += (
+          await db.transaction((tx) =>
+            sweepExpiredHolds(tx, store, SCHEMA, new Date(at(intents.length + 60))),
+          )
+        ).appended;
+        await projectAll(db, runner);
         await check('the end', true);
 
         // Every event stored once, handled once; no hold left open past its timeout.

@@ -177,27 +177,32 @@ export class EventStore {
       next.set(e.streamId, v + 1);
       return v;
     });
+    // One JSON document for the rows rather than nine text arrays: the payloads are JSON already, and as
+    // array elements the driver would escape every quote of every payload again (measured: the largest
+    // share of the driver's work on the ingest path).
+    const rows = JSON.stringify(
+      fresh.map((e, i) => ({
+        event_id: e.eventId,
+        stream_id: e.streamId,
+        stream_version: versions[i],
+        type: e.type,
+        subject: e.subject,
+        occurred_at: e.occurredAt,
+        producer: e.producer,
+        correlation_id: e.correlationId,
+        data: e.data,
+        n: i,
+      })),
+    );
     const inserted = await tx.query<{ event_id: string }>(
       `INSERT INTO ${this.events} (event_id, stream_id, stream_version, type, subject, occurred_at, producer, correlation_id, data)
        SELECT event_id, stream_id, stream_version, type, subject, occurred_at, producer, correlation_id, data
-         FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::timestamptz[], $7::text[],
-                     $8::text[], $9::jsonb[])
-              WITH ORDINALITY AS u(event_id, stream_id, stream_version, type, subject, occurred_at, producer,
-                                   correlation_id, data, n)
+         FROM jsonb_to_recordset($1::jsonb) AS u(event_id uuid, stream_id text, stream_version integer, type text,
+              subject text, occurred_at timestamptz, producer text, correlation_id text, data jsonb, n integer)
         ORDER BY n
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id::text AS event_id`,
-      [
-        fresh.map((e) => e.eventId),
-        fresh.map((e) => e.streamId),
-        versions,
-        fresh.map((e) => e.type),
-        fresh.map((e) => e.subject),
-        fresh.map((e) => e.occurredAt),
-        fresh.map((e) => e.producer),
-        fresh.map((e) => e.correlationId),
-        fresh.map((e) => JSON.stringify(e.data)),
-      ],
+      [rows],
     );
     return inserted.map((r) => r.event_id);
   }
