@@ -1,4 +1,13 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  KafkaJSError,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { EventEnvelope } from './envelope';
 import { envelopeSchema } from './envelope';
 import type { DeliveredEvent, EventTransport, SubscribeOptions, Subscription } from './transport';
@@ -147,10 +156,18 @@ export class KafkaTransport implements EventTransport {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: this.options.partitions ?? 3, replicationFactor: -1 }],
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [{ topic, numPartitions: this.options.partitions ?? 3, replicationFactor: -1 }],
+        });
+      } catch (err) {
+        // A KRaft broker can answer the metadata request that follows a creation with
+        // UNKNOWN_TOPIC_OR_PARTITION until the topic has propagated, and kafkajs retries only
+        // LEADER_NOT_AVAILABLE there: wait for the leaders ourselves.
+        if (!(err instanceof KafkaJSError && err.retriable)) throw err;
+      }
+      await waitForLeaders(admin, topic, 20_000);
       this.knownTopics.add(topic);
     } finally {
       await admin.disconnect();
@@ -189,5 +206,21 @@ export function decodeEnvelope(text: string): EventEnvelope | null {
     return parsed.success ? (parsed.data as EventEnvelope) : null;
   } catch {
     return null;
+  }
+}
+
+/** Polls the topic's metadata until every partition has a leader (or the deadline passes). */
+async function waitForLeaders(admin: Admin, topic: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = topics[0]?.partitions ?? [];
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+    } catch (err) {
+      if (!(err instanceof KafkaJSError && err.retriable) || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
