@@ -68,6 +68,15 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
     await ledger?.stop();
   });
 
+  async function newKey(teamId: string): Promise<{ id: string; key: string }> {
+    const res = await fetch(`${gw1.url}/api/v1/admin/teams/${teamId}/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'second' }),
+    });
+    return (await res.json()) as { id: string; key: string };
+  }
+
   async function team(name: string): Promise<Team> {
     const admin = { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' };
     const t = (await (
@@ -198,6 +207,34 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
     const bound = limit + 2n * BigInt(maxInFlight) * COST;
     assert.ok(spent >= limit, `budget stranded: spent ${spent} of ${limit}`);
     assert.ok(spent <= bound, `overspend beyond the bound: ${spent} > ${bound}`);
+  });
+
+  it('applies a per-key token budget to that key only', async () => {
+    const t = await team('keys');
+    const limited = await newKey(t.id);
+    await setBudget({
+      id: 'key-day',
+      team: t.id,
+      keyId: limited.id,
+      unit: 'tokens',
+      period: 'day',
+      limit: '4000',
+      enforcement: 'hard',
+    });
+    h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
+    const ask = (key: string) =>
+      new OpenAI({ apiKey: key, baseURL: `${gw1.url}/v1`, maxRetries: 0 }).chat.completions
+        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'q' }] })
+        .then(
+          () => 200,
+          (err: unknown) => (err instanceof OpenAI.APIError ? (err.status ?? 0) : 0),
+        );
+    const limitedResults: number[] = [];
+    for (let i = 0; i < 4; i++) limitedResults.push(await ask(limited.key));
+    // 2,000 tokens a request against 4,000: two admitted, then refused.
+    assert.deepEqual(limitedResults, [200, 200, 429, 429]);
+    for (let i = 0; i < 4; i++)
+      assert.equal(await ask(t.key), 200, 'the other key of the team is not limited');
   });
 
   it('cuts a long stream off cleanly when a token budget runs out mid-way, and aborts the provider', async () => {
