@@ -145,6 +145,12 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
       'the refused request never went upstream',
     );
 
+    // The Responses API is held to the same budget.
+    await assert.rejects(
+      openai.responses.create({ model: 'gpt-4o', input: 'hi' }),
+      (err: unknown) =>
+        err instanceof OpenAI.APIError && err.status === 429 && err.code === 'insufficient_quota',
+    );
     // Anthropic clients get their own shape for the same refusal.
     const anthropic = new Anthropic({ apiKey: t.key, baseURL: gw1.url, maxRetries: 0 });
     await assert.rejects(
