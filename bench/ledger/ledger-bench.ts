@@ -167,7 +167,7 @@ export function benchUsageEvent(i: number, teams: number, at: Date): EventEnvelo
 async function startLedger(
   env: Record<string, string>,
   cpuProf: string | null,
-): Promise<{ pid: number; stop: () => Promise<void> }> {
+): Promise<{ pid: number; url: string; stop: () => Promise<void> }> {
   const args = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
   const child = spawn(process.execPath, [...args, join(ROOT, 'scripts/start.cjs'), 'ledger'], {
     cwd: ROOT,
@@ -176,6 +176,7 @@ async function startLedger(
   });
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   const tail: string[] = [];
+  let url = '';
   await new Promise<void>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`ledger did not start:\n${tail.join('')}`)), 120_000);
     const onData = (b: Buffer): void => {
@@ -184,6 +185,7 @@ async function startLedger(
       if (tail.length > 50) tail.shift();
       if (process.env['BENCH_LEDGER_LOG']) process.stderr.write(text);
       if (text.includes('ledger listening')) {
+        url = /"url":"(http:[^"]+)"/.exec(text)?.[1] ?? '';
         clearTimeout(timer);
         res();
       }
@@ -194,6 +196,7 @@ async function startLedger(
   });
   return {
     pid: child.pid ?? -1,
+    url,
     stop: async () => {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -319,6 +322,185 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
   }
 }
 
+type ReadResult = {
+  requests: number;
+  fillMs: number;
+  hourlyRows: number;
+  auditById: {
+    samples: number;
+    graphqlP50Ms: number;
+    graphqlP99Ms: number;
+    sqlP50Ms: number;
+    sqlP99Ms: number;
+  };
+  monthByModel: {
+    samples: number;
+    groups: number;
+    graphqlP50Ms: number;
+    graphqlMaxMs: number;
+    sqlHourlyP50Ms: number;
+    /** The same answer computed from request_audit directly (what the hourly table saves). */
+    sqlRawAuditP50Ms: number;
+  };
+};
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 100) / 100;
+};
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: unknown; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/**
+ * The read side over a month of a million requests. The tables are filled by SQL in the shape the read-model
+ * projector writes (request_audit rows, and usage_hourly as their per-hour sums), because projecting a million
+ * events would take minutes of the ingest path measured above; the queries measured are the ledger's own
+ * (GraphQL `auditRecord` and `usageReport`, and their SQL alone).
+ */
+async function readSide(s: Services, o: Options): Promise<ReadResult> {
+  const stamp = Date.now().toString(36);
+  const name = `bench_ledger_read_${stamp}`;
+  const dbUrl = await freshDatabase(s.databaseUrl, name);
+  const env: Record<string, string> = {
+    DATABASE_URL: dbUrl,
+    KAFKA_BROKERS: s.brokers.join(','),
+    SLUICE_MASTER_KEY: MASTER_KEY,
+    SLUICE_USAGE_TOPIC: `bench-read-${stamp}`,
+    SLUICE_LEDGER_GROUP: `bench-read-${stamp}-ledger`,
+    SLUICE_LEDGER_PORT: '0',
+    SLUICE_LOG_LEVEL: 'info',
+  };
+  // Started once first so that its migrations create the tables; then filled, then queried through it.
+  let ledger = await startLedger(env, null);
+  await ledger.stop();
+  try {
+    return await withClient(dbUrl, async (c) => {
+      const t0 = performance.now();
+      const models = MODELS.map(([, m]) => `'${m}'`).join(', ');
+      const providers = MODELS.map(([p]) => `'${p}'`).join(', ');
+      await c.query(`
+        INSERT INTO ledger.request_audit (request_id, event_id, team_id, key_id, endpoint, model_requested, model_served,
+          provider, provider_request_id, stream, status, error_code, input_uncached_tokens, cache_read_tokens,
+          cache_write_tokens, output_tokens, reasoning_tokens, raw_usage, latency_ms, ttfb_ms, received_at, event_position,
+          occurred_at, firewall, cost_status, list_price_version, price_basis, price_tier, charge_nano_usd,
+          provider_cost_nano_usd, margin_nano_usd, subsidy_nano_usd, rounding_nano_usd, team_exact_femto_usd,
+          provider_exact_femto_usd)
+        SELECT 'bench-' || g, gen_random_uuid(), 'team-' || (g % 50), 'key-' || (g % 50) || '-' || (g % 3),
+               'openai.chat_completions', (ARRAY[${models}])[1 + g % 6], (ARRAY[${models}])[1 + g % 6],
+               (ARRAY[${providers}])[1 + g % 6], 'prov-' || g, g % 2 = 0, CASE WHEN g % 97 = 0 THEN 500 ELSE 200 END,
+               NULL, 100 + (g * 7919) % 5000, CASE WHEN g % 4 = 0 THEN (g * 31) % 3000 ELSE 0 END, 0,
+               5 + (g * 104729) % 2000, 0, NULL, 120 + g % 50, 30 + g % 20, ts, g, ts, '[]', 'priced', 1, 'list',
+               'standard', cost + 1, cost, 0, 0, 1, cost::numeric * 1000000, cost::numeric * 1000000
+          FROM generate_series(1, ${o.requests}) AS g,
+               LATERAL (SELECT timestamptz '2026-11-01T00:00:00Z' + ((g - 1) * interval '2592 seconds') / ${o.requests / 1000} AS ts,
+                               ((100 + (g * 7919) % 5000) * 2500 + (5 + (g * 104729) % 2000) * 10000)::bigint AS cost) x`);
+      await c.query(`
+        INSERT INTO ledger.usage_hourly (hour, team_id, key_id, model, provider, requests, errors, input_uncached_tokens,
+          cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nano_usd, provider_cost_nano_usd,
+          unpriced_requests)
+        SELECT date_trunc('hour', received_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', team_id, coalesce(key_id, ''),
+               coalesce(model_served, ''), coalesce(provider, ''), count(*), count(*) FILTER (WHERE status >= 400),
+               sum(input_uncached_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens),
+               sum(reasoning_tokens), sum(charge_nano_usd), sum(provider_cost_nano_usd), 0
+          FROM ledger.request_audit GROUP BY 1, 2, 3, 4, 5`);
+      await c.query('VACUUM ANALYZE ledger.request_audit');
+      await c.query('VACUUM ANALYZE ledger.usage_hourly');
+      const fillMs = performance.now() - t0;
+      const hourlyRows = await count(c, `SELECT count(*)::text AS n FROM ledger.usage_hourly`);
+      process.stderr.write(
+        `filled ${o.requests} requests (${hourlyRows} hourly rows) in ${fillMs.toFixed(0)} ms\n`,
+      );
+
+      ledger = await startLedger(env, null);
+      const url = ledger.url;
+      const ids = Array.from({ length: 2_000 }, (_, k) => `bench-${1 + ((k * 7_919_993) % o.requests)}`);
+      const AUDIT = `query ($id: ID!) { auditRecord(id: $id) { id team modelServed tokens { input output } cost { status chargeNanoUsd } transferIds } }`;
+      for (const id of ids.slice(0, 100)) await gql(url, AUDIT, { id }); // warm-up
+      const gqlAudit: number[] = [];
+      for (const id of ids) gqlAudit.push(await timed(() => gql(url, AUDIT, { id })));
+      const sqlAudit: number[] = [];
+      for (const id of ids)
+        sqlAudit.push(
+          await timed(() => c.query(`SELECT * FROM ledger.request_audit WHERE request_id = $1`, [id])),
+        );
+
+      const MONTH = `query ($from: DateTime!, $to: DateTime!) { usageReport(from: $from, to: $to, bucket: MONTH, groupBy: [MODEL]) { model requests inputTokens outputTokens costNanoUsd } }`;
+      const month = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+      let groups = 0;
+      const gqlMonth: number[] = [];
+      for (let k = 0; k < 21; k++) {
+        const ms = await timed(async () => {
+          const d = (await gql(url, MONTH, month)) as { usageReport: Array<{ requests: number }> };
+          groups = d.usageReport.length;
+          const total = d.usageReport.reduce((a, r) => a + r.requests, 0);
+          if (total !== o.requests) throw new Error(`month report counts ${total} requests`);
+        });
+        if (k > 0) gqlMonth.push(ms);
+      }
+      const sqlHourly: number[] = [];
+      const sqlRaw: number[] = [];
+      for (let k = 0; k < 6; k++) {
+        const h = await timed(() =>
+          c.query(
+            `SELECT model, sum(requests), sum(output_tokens), sum(cost_nano_usd) FROM ledger.usage_hourly
+              WHERE hour >= $1 AND hour < $2 GROUP BY model`,
+            [month.from, month.to],
+          ),
+        );
+        const r = await timed(() =>
+          c.query(
+            `SELECT model_served, count(*), sum(output_tokens), sum(charge_nano_usd) FROM ledger.request_audit
+              WHERE received_at >= $1 AND received_at < $2 GROUP BY model_served`,
+            [month.from, month.to],
+          ),
+        );
+        if (k > 0) {
+          sqlHourly.push(h);
+          sqlRaw.push(r);
+        }
+      }
+      return {
+        requests: o.requests,
+        fillMs: Math.round(fillMs),
+        hourlyRows,
+        auditById: {
+          samples: ids.length,
+          graphqlP50Ms: quantile(gqlAudit, 0.5),
+          graphqlP99Ms: quantile(gqlAudit, 0.99),
+          sqlP50Ms: quantile(sqlAudit, 0.5),
+          sqlP99Ms: quantile(sqlAudit, 0.99),
+        },
+        monthByModel: {
+          samples: gqlMonth.length,
+          groups,
+          graphqlP50Ms: quantile(gqlMonth, 0.5),
+          graphqlMaxMs: quantile(gqlMonth, 1),
+          sqlHourlyP50Ms: quantile(sqlHourly, 0.5),
+          sqlRawAuditP50Ms: quantile(sqlRaw, 0.5),
+        },
+      };
+    });
+  } finally {
+    await ledger.stop();
+    await withClient(s.databaseUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? '', node: process.version };
@@ -331,6 +513,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { machine, loadBefore: loadavg() };
   try {
     if (o.only !== 'read') out['ingest'] = await ingest(s, o);
+    if (o.only !== 'ingest') out['read'] = await readSide(s, o);
   } finally {
     s.stop();
   }
