@@ -23,6 +23,10 @@
 #                       share the two cores with the gateway)
 #   --no-peers          skip the bare node:http proxy and the Portkey gateway rows
 #   --env K=V           an extra environment variable for the gateway (repeatable)
+#   --no-budgets        do not start the ledger nor set a budget (default: when the build has
+#                       budget enforcement, the ledger runs on core 0 and the bench team gets a hard
+#                       token budget, large enough never to refuse, that every request is admitted
+#                       against and charged to)
 #   --dist-b DIR        A/B: a second gateway build (bench/build-dist.sh) measured as "sluice-b"
 #                       right after "sluice" in every phase, on the same Postgres and Kafka
 #
@@ -34,7 +38,7 @@
 # Results: a table on stdout and in bench/results/run-<UTC time>.md (raw outputs in .raw files).
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+REPO="${BENCH_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}"
 BENCH="$REPO/bench"
 DURATION=15
 WARMUP=3
@@ -51,6 +55,7 @@ WORKERS=2
 PEERS=1
 DIST_B=""
 GATEWAY_ENV=()
+BUDGETS=1
 ONLY_SCENARIOS=""
 PORT_BASE="${BENCH_PORT_BASE:-18300}"
 MAX_SECONDS="${BENCH_MAX_SECONDS:-3600}"
@@ -71,6 +76,7 @@ while [[ $# -gt 0 ]]; do
     --no-peers) PEERS=0; shift ;;
     --dist-b) DIST_B="$(cd "$2" && pwd -P)"; shift 2 ;;
     --env) GATEWAY_ENV+=("$2"); shift 2 ;;
+    --no-budgets) BUDGETS=0; shift ;;
     --scenarios) ONLY_SCENARIOS="$2"; shift 2 ;;
     -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -86,6 +92,7 @@ GATEWAY_PORT=$((PORT_BASE + 2))
 NODE_PROXY_PORT=$((PORT_BASE + 3))
 PORTKEY_PORT=$((PORT_BASE + 4))
 GATEWAY_B_PORT=$((PORT_BASE + 5))
+LEDGER_PORT=$((PORT_BASE + 6))
 export SLUICE_PG_PORT=$((PORT_BASE + 10))
 export SLUICE_KAFKA_PORT=$((PORT_BASE + 20))
 export SLUICE_KAFKA_CONTROLLER_PORT=$((PORT_BASE + 21))
@@ -102,7 +109,7 @@ fi
 NGINX="$(command -v nginx)"
 CORES="$(nproc)"
 ((CORES >= 2)) || die "needs 2 cores (proxy on core 1, load on core 0); nproc says $CORES"
-for p in "$MOCK_PORT" "$YARDSTICK_PORT" "$GATEWAY_PORT" "$NODE_PROXY_PORT" "$PORTKEY_PORT" "$GATEWAY_B_PORT" "$SLUICE_PG_PORT" "$SLUICE_KAFKA_PORT" "$SLUICE_KAFKA_CONTROLLER_PORT"; do
+for p in "$MOCK_PORT" "$YARDSTICK_PORT" "$GATEWAY_PORT" "$NODE_PROXY_PORT" "$PORTKEY_PORT" "$GATEWAY_B_PORT" "$LEDGER_PORT" "$SLUICE_PG_PORT" "$SLUICE_KAFKA_PORT" "$SLUICE_KAFKA_CONTROLLER_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is taken (set BENCH_PORT_BASE)"; fi
 done
 
@@ -122,7 +129,9 @@ stop_pid() {
   local pid="$1" i
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do
+  # 30 s: a gateway drains its usage outbox for up to SLUICE_SHUTDOWN_DRAIN_MS (10 s) before it
+  # exits, and writes its CPU profile only then.
+  for ((i = 0; i < 300; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
@@ -308,6 +317,28 @@ stop_gateway() { # label
   stop_pid "$pid"
   wait "$pid" 2>/dev/null || true
 }
+# --- ledger (budgets) ------------------------------------------------------------------------------
+BUDGET_NOTE="off (--no-budgets)"
+if ((BUDGETS)) && [[ ! -f "$DIST/apps/gateway/src/budget/budget-enforcer.service.js" ]]; then
+  BUDGETS=0
+  BUDGET_NOTE="not in this build"
+fi
+if ((BUDGETS)); then
+  # The gateway leases budget from the ledger (distributed mode: SLUICE_LEDGER_URL); the ledger
+  # shares core 0 with the load generator, the mock, Postgres and Kafka.
+  (cd "$STATE" && exec env SLUICE_HOST=127.0.0.1 SLUICE_LEDGER_PORT="$LEDGER_PORT" SLUICE_MASTER_KEY="$MASTER_KEY" \
+    DATABASE_URL="$DATABASE_URL" KAFKA_BROKERS="$KAFKA_BROKERS" SLUICE_MIGRATIONS_DIR="$MIGRATIONS" NODE_ENV=production \
+    taskset -c 0 node "$DIST/apps/ledger/src/main.js") >>"$STATE/ledger.log" 2>&1 &
+  LEDGER_PID=$!
+  PIDS+=("$LEDGER_PID")
+  wait_http "http://127.0.0.1:$LEDGER_PORT/ready" ledger
+  # SLUICE_BUDGET_MAX_IN_FLIGHT (default 64) caps the requests in flight per hard budget per process
+  # (the K of the overspend bound): above wrk's connections, or the excess is refused with 429.
+  GATEWAY_ENV+=("SLUICE_LEDGER_URL=http://127.0.0.1:$LEDGER_PORT" "SLUICE_BUDGETS=on"
+    "SLUICE_BUDGET_MAX_IN_FLIGHT=$((CONNECTIONS * 2))")
+  log "ledger on http://127.0.0.1:$LEDGER_PORT (pid $LEDGER_PID, core 0)"
+fi
+
 start_gateway sluice "$GATEWAY_MAIN" "$GATEWAY_PORT" 1 1
 log "gateway (distributed, firewall $FIREWALL_MODE) on ${P_URL[sluice]} (pid ${P_PID[sluice]})"
 if [[ -n "$DIST_B" ]]; then
@@ -320,6 +351,23 @@ TEAM_ID="$(curl -fsS -X POST "$GATEWAY/api/v1/admin/teams" -H "authorization: Be
 API_KEY="$(curl -fsS -X POST "$GATEWAY/api/v1/admin/teams/$TEAM_ID/keys" -H "authorization: Bearer $MASTER_KEY" \
   -H 'content-type: application/json' -d '{"name":"bench"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).key))')"
 [[ "$API_KEY" == tok_* ]] || die "could not create a team key"
+if ((BUDGETS)); then
+  # A hard monthly token budget of 10^15 tokens on the bench team: every request is admitted
+  # against its lease and charged to it, and it never refuses.
+  q='mutation { setBudget(idempotencyKey: \"bench-budget\", budget: { id: \"bench-tokens\", team: \"'"$TEAM_ID"'\", keyId: null, unit: \"tokens\", period: \"month\", limit: \"1000000000000000\", limitUsd: null, enforcement: \"hard\", alertAtBps: 8000 }) { eventId created } }'
+  out="$(curl -sS "http://127.0.0.1:$LEDGER_PORT/graphql" -H "authorization: Bearer $MASTER_KEY" \
+    -H 'content-type: application/json' -d "{\"query\":\"$q\"}")"
+  [[ "$out" == *eventId* && "$out" != *'"errors"'* ]] || die "setBudget failed: $out"
+  for ((i = 0; i < 100; i++)); do
+    out="$(curl -sS "http://127.0.0.1:$LEDGER_PORT/graphql" -H "authorization: Bearer $MASTER_KEY" \
+      -H 'content-type: application/json' -d '{"query":"{ budgets { id state } }"}')"
+    [[ "$out" == *bench-tokens* ]] && break
+    sleep 0.2
+  done
+  [[ "$out" == *bench-tokens* ]] || die "the ledger does not list the bench budget: $out"
+  BUDGET_NOTE="on: a hard token budget on the bench team (ledger on core 0, leases per gateway process)"
+  log "budget set on the ledger: $out"
+fi
 
 # --- scenarios -----------------------------------------------------------------------------------
 # name | gateway path | request body | expected in the gateway's answer | upstream path (what the
@@ -377,6 +425,18 @@ for s in "${SCENARIOS[@]}"; do
   done
 done
 log "every scenario answers correctly through every proxy (${LABELS[*]})"
+if ((BUDGETS)); then
+  # The gateway reads a (team, key)'s budgets every SLUICE_BUDGET_REFRESH_MS (5 s): wait until it
+  # has leased from the ledger, so every measured request is admitted against the budget.
+  for ((i = 0; i < 40; i++)); do
+    for s in "${SCENARIOS[@]}"; do target "$s" sluice; check_answer "$T_URL" "$T_BODY" "$T_HEADERS" "$T_EXPECT"; break; done
+    syncs="$(curl -sS "$GATEWAY/metrics" | sed -n 's/^sluice_gateway_budget_ledger_syncs_total[^ ]* //p' | head -1)"
+    [[ -n "$syncs" && "$syncs" != 0 ]] && break
+    sleep 0.5
+  done
+  [[ -n "$syncs" && "$syncs" != 0 ]] || die "the gateway never leased from the ledger (budgets not enforced?)"
+  log "the gateway holds a budget lease (ledger syncs: $syncs)"
+fi
 
 TSV="$STATE/results.tsv"
 printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tcpuProxy\tcpuMock\trssMb\tload\n' >"$TSV"
@@ -536,12 +596,12 @@ if ((PROFILE)); then
       out="$(BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c 0 wrk -t"$THREADS" \
         -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL")"
       printf '### profile %s %s\n%s\n' "$name" "$label" "$out" >>"$RAW"
-      rps="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(s?JSON.parse(s).rps.toFixed(0):"?"))')"
+      rps="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{if(!s)return process.stdout.write("?");const r=JSON.parse(s);process.stdout.write(r.rps.toFixed(0)+" req/s, "+(r.errorsStatus+r.errorsConnect+r.errorsRead+r.errorsWrite+r.errorsTimeout)+" errors")})')"
       stop_gateway "$label"
       prof="$(ls "$STATE/prof-$label-$name"/*.cpuprofile 2>/dev/null | head -1 || true)"
       if [[ -n "$prof" ]]; then
         cp "$prof" "$BENCH/results/run-$STAMP-$label-$name.cpuprofile.raw"
-        PROFILE_TEXT+="$(printf '\n#### %s, %s (%s req/s under the profiler, load %s)\n\n```\n%s\n```\n' "$name" "$label" "$rps" \
+        PROFILE_TEXT+="$(printf '\n#### %s, %s (%s under the profiler, load %s)\n\n```\n%s\n```\n' "$name" "$label" "$rps" \
           "$(loadavg)" "$(node "$PROFILE_SUMMARY_JS" "$prof" --top 25)")"
       else
         PROFILE_TEXT+=$'\n'"#### $name, $label: no profile written"$'\n'
@@ -595,7 +655,7 @@ TABLE="$(node -e '
 {
   echo "# Sluice benchmark run $STAMP"
   echo
-  echo "- commit: $COMMIT; gateway: distributed mode (Postgres + Kafka on core 0), firewall $FIREWALL_MODE; extra gateway env: ${GATEWAY_ENV[*]:-none}"
+  echo "- commit: $COMMIT; gateway: distributed mode (Postgres + Kafka on core 0), firewall $FIREWALL_MODE; budgets: $BUDGET_NOTE; extra gateway env: ${GATEWAY_ENV[*]:-none}"
   if [[ -n "$DIST_B" ]]; then echo "- sluice-b: $DIST_B"; fi
   if [[ -n "$PORTKEY_VERSION" ]]; then echo "- peers: bare node:http + undici (bench/yardstick/node-proxy.ts); Portkey gateway $PORTKEY_VERSION (bench/peers/portkey)"; fi
   echo "- machine: $CORES cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(uname -r), node $(node --version), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
