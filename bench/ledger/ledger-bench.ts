@@ -9,6 +9,8 @@
 //   --only WHAT        ingest | read (default both)
 //   --cpu-prof DIR     run the ledger process with --cpu-prof, profiles written to DIR
 //
+// BENCH_LEDGER_NODE_OPTIONS sets NODE_OPTIONS for the ledger process only (e.g. --max-semi-space-size=64).
+//
 // Services: with BENCH_DATABASE_URL and BENCH_KAFKA_BROKERS set, those are used (a fresh database and
 // topic each run); otherwise the script starts its own Postgres and Kafka with scripts/services/*.sh on
 // private ports (18410, 18420) under a temporary SLUICE_SERVICES_DIR, and stops them at the end.
@@ -250,6 +252,8 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
     SLUICE_KAFKA_PARTITIONS: String(o.partitions),
     SLUICE_LOG_LEVEL: 'info',
   };
+  // Node flags for the ledger process alone (e.g. --max-semi-space-size=64), recorded with the results.
+  if (process.env['BENCH_LEDGER_NODE_OPTIONS']) env['NODE_OPTIONS'] = process.env['BENCH_LEDGER_NODE_OPTIONS'];
   const ledger = await startLedger(env, o.cpuProf);
   try {
     return await withClient(dbUrl, async (c) => {
@@ -406,7 +410,7 @@ async function readSide(s: Services, o: Options): Promise<ReadResult> {
                NULL, 100 + (g * 7919) % 5000, CASE WHEN g % 4 = 0 THEN (g * 31) % 3000 ELSE 0 END, 0,
                5 + (g * 104729) % 2000, 0, NULL, 120 + g % 50, 30 + g % 20, ts, g, ts, '[]', 'priced', 1, 'list',
                'standard', cost + 1, cost, 0, 0, 1, cost::numeric * 1000000, cost::numeric * 1000000
-          FROM generate_series(1, ${o.requests}) AS g,
+          FROM generate_series(1::bigint, ${o.requests}) AS g,
                LATERAL (SELECT timestamptz '2026-11-01T00:00:00Z' + ((g - 1) * interval '2592 seconds') / ${o.requests / 1000} AS ts,
                                ((100 + (g * 7919) % 5000) * 2500 + (5 + (g * 104729) % 2000) * 10000)::bigint AS cost) x`);
       await c.query(`
@@ -510,9 +514,16 @@ async function main(): Promise<void> {
       .join(' ')}\n`,
   );
   const s = services();
-  const out: Record<string, unknown> = { machine, loadBefore: loadavg() };
+  const out: Record<string, unknown> = {
+    machine,
+    ledgerNodeOptions: process.env['BENCH_LEDGER_NODE_OPTIONS'] ?? null,
+    loadBefore: loadavg(),
+  };
   try {
-    if (o.only !== 'read') out['ingest'] = await ingest(s, o);
+    if (o.only !== 'read') {
+      out['ingest'] = await ingest(s, o);
+      process.stderr.write(`ingest: ${JSON.stringify(out['ingest'])}\n`);
+    }
     if (o.only !== 'ingest') out['read'] = await readSide(s, o);
   } finally {
     s.stop();
