@@ -281,8 +281,8 @@ export class ProxyService {
     const out = reply.raw;
     writeSseHead(out);
     req.sluice.firstByteAt = performance.now();
-    const write = async (s: string): Promise<void> => {
-      if (s === '' || out.destroyed) return;
+    const write = async (s: string | Buffer): Promise<void> => {
+      if (s.length === 0 || out.destroyed) return;
       if (!out.write(s)) await new Promise<void>((res) => (out.once('drain', res), out.once('close', res)));
     };
     const parser = new SseParser();
@@ -296,13 +296,21 @@ export class ProxyService {
         // Bytes go out as they arrive; a parallel decoder reads usage (and the answer) on the way.
         // When the gateway asked for the usage chunk, only that frame is cut out; the others keep
         // their bytes.
+        // The bytes are decoded once, for the parser and the filter; without the filter they go out
+        // as they came (no decode and re-encode).
         const filter = r.prepared.dropUsageChunk ? new OpenAiUsageChunkFilter() : null;
+        const utf8 = filter ? new TextDecoder('utf-8') : null;
         for await (const chunk of res.body) {
-          for (const ev of parser.push(chunk as Buffer)) this.observe(req, decoder.push(ev), answer);
-          await write(filter ? filter.push(chunk as Buffer) : (chunk as Buffer).toString('utf8'));
-          if (req.sluice.budget?.cut) return await write(budgetCutFrames(req.sluice, r.client, r.route.requested));
+          const bytes = chunk as Buffer;
+          const text = utf8 ? utf8.decode(bytes, { stream: true }) : null;
+          for (const ev of parser.push(text ?? bytes)) this.observe(req, decoder.push(ev), answer);
+          await write(filter && text !== null ? filter.push(text) : bytes);
+          if (req.sluice.budget?.cut)
+            return await write(budgetCutFrames(req.sluice, r.client, r.route.requested));
         }
-        if (filter) await write(filter.end());
+        const rest = utf8 ? utf8.decode() : '';
+        if (rest !== '') for (const ev of parser.push(rest)) this.observe(req, decoder.push(ev), answer);
+        if (filter) await write(filter.push(rest) + filter.end());
         for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
         this.observe(req, decoder.end(), answer);
       } else {
