@@ -28,6 +28,7 @@ const COST = expectedChargeNanoUsd('openai', 'gpt-4o', {
   cacheWrite: 0,
 });
 const SET_BUDGET = `mutation ($b: BudgetInput!, $k: String!) { setBudget(budget: $b, idempotencyKey: $k) { eventId created } }`;
+const ALERTS = `query ($team: String) { budgetAlerts(team: $team) { budgetId state } }`;
 const BUDGETS = `query ($team: String) { budgets(team: $team) { id unit limit committed state enforcement } }`;
 
 type Team = { id: string; key: string };
@@ -169,6 +170,44 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
       { team: t.id },
     );
     assert.equal(view.data?.budgets[0]?.state, 'exceeded');
+    const alerts = await graphql<{ budgetAlerts: Array<{ budgetId: string; state: string }> }>(
+      ledger.url,
+      TEST_MASTER_KEY,
+      ALERTS,
+      { team: t.id },
+    );
+    assert.deepEqual(
+      alerts.data?.budgetAlerts.map((a) => `${a.budgetId} ${a.state}`),
+      ['money-month exceeded'],
+      'one durable alert per budget, period and state',
+    );
+  });
+
+  it('records an alert when a soft budget passes its threshold, and lets the requests through', async () => {
+    const t = await team('soft');
+    await setBudget({
+      id: 'soft-month',
+      team: t.id,
+      unit: 'nano-usd',
+      period: 'month',
+      limit: (COST * 4n).toString(),
+      enforcement: 'soft',
+      alertAtBps: 5_000,
+    });
+    h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
+    const openai = new OpenAI({ apiKey: t.key, baseURL: `${gw1.url}/v1`, maxRetries: 0 });
+    let states: string[] = [];
+    // Soft budgets are read from the books (usage posted through Kafka), so the alert follows the spend.
+    for (let i = 0; i < 60 && !states.includes('exceeded'); i++) {
+      await openai.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: `s${i}` }],
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      const r = await graphql<{ budgetAlerts: Array<{ state: string }> }>(ledger.url, t.key, ALERTS, {});
+      states = r.data?.budgetAlerts.map((a) => a.state) ?? [];
+    }
+    assert.deepEqual(states, ['exceeded', 'alert'], 'the threshold, then the limit; requests never refused');
   });
 
   it('keeps two instances with concurrent requests within limit + instances x in-flight cap x request cost', async () => {
@@ -228,12 +267,12 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
       enforcement: 'hard',
     });
     h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
-    const ask = (key: string) =>
+    const ask = (key: string): Promise<number> =>
       new OpenAI({ apiKey: key, baseURL: `${gw1.url}/v1`, maxRetries: 0 }).chat.completions
         .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'q' }] })
         .then(
           () => 200,
-          (err: unknown) => (err instanceof OpenAI.APIError ? (err.status ?? 0) : 0),
+          (err: unknown) => (err instanceof OpenAI.APIError ? Number(err.status) : 0),
         );
     const limitedResults: number[] = [];
     for (let i = 0; i < 4; i++) limitedResults.push(await ask(limited.key));

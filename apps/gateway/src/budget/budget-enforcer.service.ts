@@ -27,6 +27,8 @@ type HeldBudget = {
   /** The last lease settled, for spend that completes after it closed with nothing granted after it. */
   lastLeaseId: string | null;
   renewing: Promise<void> | null;
+  /** Whether the sync in flight asks for a new lease (false: it only hands the lease back). */
+  renewingAcquires: boolean;
   lastActivityMs: number;
 };
 
@@ -146,6 +148,7 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
           local: { lease: null, usedAmount: 0n, inFlight: 0 },
           lastLeaseId: null,
           renewing: null,
+          renewingAcquires: false,
           lastActivityMs: now,
         };
         this.held.set(view.budgetId, h);
@@ -302,7 +305,11 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
 
   /** Settles this instance's lease on the budget and (when `acquire`) asks for the next. One at a time. */
   private renew(h: HeldBudget, acquire: boolean): Promise<void> {
-    if (h.renewing) return h.renewing;
+    if (h.renewing) {
+      // A hand-back in flight grants nothing: whoever needs a lease asks again once it is done.
+      return acquire && !h.renewingAcquires ? h.renewing.then(() => this.renew(h, true)) : h.renewing;
+    }
+    h.renewingAcquires = acquire;
     h.renewing = this.doRenew(h, acquire).finally(() => (h.renewing = null));
     return h.renewing;
   }

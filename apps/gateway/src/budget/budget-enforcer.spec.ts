@@ -206,6 +206,29 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     assert.equal(ledger.book.settledAmount, COST * 3n);
   });
 
+  it('a request arriving while its lease is being handed back waits for a new lease instead of being refused', async () => {
+    const ledger = new FakeLedger(COST * 100n, COST); // used up by one request
+    const e = enforcer(ledger);
+    const a = request();
+    await e.admit(a, 'openai', 'gpt-x');
+    a.usage = USAGE;
+    e.complete(a);
+    let release!: () => void;
+    ledger.hold = new Promise((r) => (release = r));
+    const handingBack = e.onApplicationShutdown(); // hands the lease back (as an idle instance does)
+    const b = request();
+    const admitting = e.admit(b, 'openai', 'gpt-x');
+    release();
+    ledger.hold = null;
+    await handingBack;
+    await admitting;
+    assert.notEqual(b.budget, null, 'admitted against a fresh lease');
+    b.usage = USAGE;
+    e.complete(b);
+    await e.onApplicationShutdown();
+    assert.equal(ledger.book.settledAmount, COST * 2n);
+  });
+
   it('cuts a stream only when the ledger grants nothing more', async () => {
     const ledger = new FakeLedger(COST * 3n, COST);
     const e = enforcer(ledger);

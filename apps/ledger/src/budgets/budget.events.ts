@@ -24,3 +24,23 @@ export type BudgetSetV1 = z.infer<typeof budgetSetV1Schema>;
 
 export const budgetRemovedV1Schema = z.object({ budgetId: id });
 export type BudgetRemovedV1 = z.infer<typeof budgetRemovedV1Schema>;
+
+export const BUDGET_ALERTED_V1 = 'budget.alerted.v1';
+
+/**
+ * A budget reached its alert threshold or its limit in a period: appended once per (budget, period, state)
+ * by the ledger when it sees it (its id derives from those three), so it is the durable alert a dashboard
+ * or a notifier reads.
+ */
+export const budgetAlertedV1Schema = z.object({
+  budgetId: id,
+  teamId: z.string().min(1),
+  keyId: z.string().nullable(),
+  periodStart: z.string().datetime({ offset: true }),
+  state: z.enum(['alert', 'exceeded']),
+  enforcement: z.enum(['soft', 'hard']),
+  unit: z.enum(['nano-usd', 'tokens']),
+  limit: z.string(),
+  committed: z.string(),
+});
+export type BudgetAlertedV1 = z.infer<typeof budgetAlertedV1Schema>;

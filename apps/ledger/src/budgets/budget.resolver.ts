@@ -1,5 +1,5 @@
 import { BadRequestException, ConflictException, UseGuards } from '@nestjs/common';
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Principal } from '@sluice/identity';
 import { MoneyError, usdToNano } from '@sluice/money';
 import { ZodError } from 'zod';
@@ -8,7 +8,7 @@ import { LedgerAuthGuard } from '../auth/ledger-auth.guard';
 import { LedgerPrincipal } from '../auth/ledger-principal.decorator';
 import { requireAdmin, scopeTeam } from '../auth/team-scope';
 import { BudgetCommandError, BudgetService, type BudgetCommandResult } from './budget.service';
-import { BudgetCommandView, BudgetInput, BudgetStatusView } from './budget.types';
+import { BudgetAlertView, BudgetCommandView, BudgetInput, BudgetStatusView } from './budget.types';
 
 @Resolver()
 @UseGuards(LedgerAuthGuard)
@@ -36,6 +36,29 @@ export class BudgetResolver {
       committed: view.committed,
       state: view.state,
       updatedAt: new Date(budget.updatedAt),
+    }));
+  }
+
+  @Query(() => [BudgetAlertView], {
+    description: 'Budget alerts, newest first: thresholds and limits reached (a team key sees its own)',
+  })
+  async budgetAlerts(
+    @LedgerPrincipal() principal: Principal,
+    @Args('team', { type: () => String, nullable: true }) team: string | null,
+    @Args('first', { type: () => Int, defaultValue: 50 }) first: number,
+  ): Promise<BudgetAlertView[]> {
+    const rows = await this.service.alerts(scopeTeam(principal, team), Math.min(Math.max(first, 1), 500));
+    return rows.map((a) => ({
+      budgetId: a.budgetId,
+      team: a.teamId,
+      keyId: a.keyId,
+      periodStart: new Date(a.periodStart),
+      state: a.state,
+      enforcement: a.enforcement,
+      unit: a.unit,
+      limit: a.limit,
+      committed: a.committed,
+      at: new Date(a.at),
     }));
   }
 

@@ -25,11 +25,15 @@ import {
   type PriceCatalogueState,
   type PriceRates,
 } from '../accounting/domain/price-catalogue';
+import { v5 as uuidv5 } from 'uuid';
+import { SLUICE_LEDGER_NAMESPACE } from '../accounting/domain/accounts';
 import {
+  BUDGET_ALERTED_V1,
   BUDGET_REMOVED_V1,
   BUDGET_SET_V1,
   budgetRemovedV1Schema,
   budgetSetV1Schema,
+  type BudgetAlertedV1,
   type BudgetSetV1,
 } from './budget.events';
 import {
@@ -269,7 +273,9 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
       for (const b of budgets) {
         if (b.enforcement === 'soft') {
           const w = periodWindow(b.period, at);
-          views.push(view(b, w.end, await this.repo.postedSpend(tx, b, w), null));
+          const v = view(b, w.end, await this.repo.postedSpend(tx, b, w), null);
+          await this.recordAlert(tx, b, w.start ?? TOTAL_PERIOD_START, v, at);
+          views.push(v);
           continue;
         }
         const c = current.get(b.id)!;
@@ -319,19 +325,72 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
         }
         await this.repo.updateBook(tx, book);
         const reserved = open.reduce((s, l) => s + l.grantedAmount, 0n);
-        views.push(
-          view(
-            b,
-            c.end,
-            book.settledAmount + reserved,
-            mine
-              ? { leaseId: mine.id, grantedAmount: mine.grantedAmount.toString(), expiresAt: mine.expiresAt }
-              : null,
-          ),
+        const v = view(
+          b,
+          c.end,
+          book.settledAmount + reserved,
+          mine
+            ? { leaseId: mine.id, grantedAmount: mine.grantedAmount.toString(), expiresAt: mine.expiresAt }
+            : null,
         );
+        await this.recordAlert(tx, b, c.start, v, at);
+        views.push(v);
       }
       return { budgets: views, serverTime: at };
     });
+  }
+
+  /** Appends `budget.alerted.v1` the first time a budget is seen in `alert` or `exceeded` in a period. */
+  private async recordAlert(
+    tx: SqlExecutor,
+    b: BudgetRow,
+    periodStart: string,
+    v: BudgetView,
+    at: string,
+  ): Promise<void> {
+    if (v.state === 'ok') return;
+    // A budget seen past its limit has passed its threshold too, even if no sync saw it in between.
+    const states: Array<'alert' | 'exceeded'> =
+      v.state === 'exceeded'
+        ? b.alertAtBps !== undefined
+          ? ['alert', 'exceeded']
+          : ['exceeded']
+        : ['alert'];
+    const events = states.map((state) => {
+      const data: BudgetAlertedV1 = {
+        budgetId: b.id,
+        teamId: b.scope.teamId,
+        keyId: v.keyId,
+        periodStart,
+        state,
+        enforcement: b.enforcement,
+        unit: b.unit,
+        limit: v.limit,
+        committed: v.committed,
+      };
+      return {
+        eventId: uuidv5(`${BUDGET_ALERTED_V1}/${b.id}/${periodStart}/${state}`, SLUICE_LEDGER_NAMESPACE),
+        type: BUDGET_ALERTED_V1,
+        subject: b.scope.teamId,
+        occurredAt: at,
+        producer: LEDGER_PRODUCER,
+        correlationId: null,
+        data,
+      };
+    });
+    const fresh = await this.store.append(tx, `budget-${b.id}`, events, 'any');
+    for (const e of events) if (fresh.includes(e.eventId)) this.rt.logger.warn({ ...e.data }, 'budget alert');
+  }
+
+  /** Budget alerts, newest first (the durable record of thresholds and limits reached). */
+  async alerts(teamId: string | null, first: number): Promise<Array<BudgetAlertedV1 & { at: string }>> {
+    const rows = await this.rt.db.query<{ data: BudgetAlertedV1; occurred_at: Date }>(
+      `SELECT data, occurred_at FROM ${LEDGER_SCHEMA}.events
+        WHERE type = $1 AND ($2::text IS NULL OR subject = $2)
+        ORDER BY position DESC LIMIT $3`,
+      [BUDGET_ALERTED_V1, teamId, first],
+    );
+    return rows.map((r) => ({ ...r.data, at: r.occurred_at.toISOString() }));
   }
 
   private leaseBook(book: BookRow, open: readonly LeaseRow[]) {

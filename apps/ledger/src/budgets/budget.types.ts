@@ -48,3 +48,19 @@ export class BudgetCommandView {
   @Field({ description: 'false when the idempotency key had already been used (nothing changed)' })
   created!: boolean;
 }
+
+@ObjectType({
+  description: 'A budget reached its alert threshold or its limit in a period (budget.alerted.v1)',
+})
+export class BudgetAlertView {
+  @Field() budgetId!: string;
+  @Field() team!: string;
+  @Field(() => String, { nullable: true }) keyId!: string | null;
+  @Field(() => GraphQLISODateTime) periodStart!: Date;
+  @Field({ description: 'alert | exceeded' }) state!: string;
+  @Field() enforcement!: string;
+  @Field() unit!: string;
+  @Field() limit!: string;
+  @Field({ description: 'What the budget had committed when the ledger saw it' }) committed!: string;
+  @Field(() => GraphQLISODateTime) at!: Date;
+}
