@@ -72,3 +72,33 @@ export class GatewayHarness {
     await this.db.drop();
   }
 }
+
+/** A team and an API key of it, made through the gateway's admin REST with the master key. */
+export async function createTeamWithKey(
+  gatewayUrl: string,
+  name: string,
+): Promise<{ id: string; key: string; keyId: string }> {
+  const team = await adminPost<{ id: string }>(gatewayUrl, '/api/v1/admin/teams', { name });
+  const key = await createKey(gatewayUrl, team.id, `${name}-key`);
+  return { id: team.id, key: key.key, keyId: key.id };
+}
+
+/** Another API key of a team. */
+export async function createKey(
+  gatewayUrl: string,
+  teamId: string,
+  name: string,
+): Promise<{ id: string; key: string }> {
+  return adminPost<{ id: string; key: string }>(gatewayUrl, `/api/v1/admin/teams/${teamId}/keys`, { name });
+}
+
+async function adminPost<T>(gatewayUrl: string, path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}

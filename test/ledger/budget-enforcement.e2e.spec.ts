@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
 import type { GatewayServer } from '@sluice/apps/gateway';
 import { requireKafkaBrokers, uniqueTopic } from '@sluice/testing';
-import { GatewayHarness } from '../helpers/gateway-harness';
+import { createKey, createTeamWithKey, GatewayHarness } from '../helpers/gateway-harness';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 import { expectedChargeNanoUsd } from './helpers';
@@ -69,33 +69,9 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
     await ledger?.stop();
   });
 
-  async function newKey(teamId: string): Promise<{ id: string; key: string }> {
-    const res = await fetch(`${gw1.url}/api/v1/admin/teams/${teamId}/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'second' }),
-    });
-    return (await res.json()) as { id: string; key: string };
-  }
-
-  async function team(name: string): Promise<Team> {
-    const admin = { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' };
-    const t = (await (
-      await fetch(`${gw1.url}/api/v1/admin/teams`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name }),
-      })
-    ).json()) as { id: string };
-    const k = (await (
-      await fetch(`${gw1.url}/api/v1/admin/teams/${t.id}/keys`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ name: 'ci' }),
-      })
-    ).json()) as { key: string };
-    return { id: t.id, key: k.key };
-  }
+  const team = (name: string): Promise<Team> => createTeamWithKey(gw1.url, name);
+  const newKey = (teamId: string): Promise<{ id: string; key: string }> =>
+    createKey(gw1.url, teamId, 'second');
 
   async function setBudget(b: Record<string, unknown>): Promise<void> {
     const r = await graphql<{ setBudget: { created: boolean } }>(ledger.url, TEST_MASTER_KEY, SET_BUDGET, {

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
 import type { GatewayServer } from '@sluice/apps/gateway';
 import { requireKafkaBrokers, uniqueTopic, waitFor } from '@sluice/testing';
-import { GatewayHarness } from '../helpers/gateway-harness';
+import { createTeamWithKey, GatewayHarness } from '../helpers/gateway-harness';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 
@@ -148,23 +148,9 @@ describe(
         SLUICE_LOG_LEVEL: 'silent',
       });
       gw = await h.gateway({ SLUICE_USAGE_TOPIC: topic });
-      const admin = { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' };
       for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
-        const t = (await (
-          await fetch(`${gw.url}/api/v1/admin/teams`, {
-            method: 'POST',
-            headers: admin,
-            body: JSON.stringify({ name }),
-          })
-        ).json()) as { id: string };
-        const k = (await (
-          await fetch(`${gw.url}/api/v1/admin/teams/${t.id}/keys`, {
-            method: 'POST',
-            headers: admin,
-            body: JSON.stringify({ name: 'e2e' }),
-          })
-        ).json()) as { key: string };
-        teams.push({ id: t.id, key: k.key });
+        const t = await createTeamWithKey(gw.url, name);
+        teams.push({ id: t.id, key: t.key });
       }
       // The mock answers request i (its prompt says "req#i#") with request i's token counts, in the protocol
       // of the upstream the gateway called.

@@ -45,12 +45,35 @@ export class IdempotencyConflictError extends Error {
 
 export type CommandResult = { eventId: string; created: boolean };
 
-const canonical = (v: unknown): string =>
+/** JSON with object keys sorted: equal for equal data whatever the key order (jsonb reorders keys). */
+export const canonicalJson = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x)
       ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
       : x,
   );
+
+/**
+ * Appends a command's event (its id derived from the client's idempotency key). A retry finds it stored and
+ * changes nothing (`created: false`); the same key with another type or other data is refused.
+ */
+export async function appendCommandEvent(
+  tx: SqlExecutor,
+  store: EventStore,
+  streamId: string,
+  event: NewEvent,
+): Promise<CommandResult> {
+  const fresh = await store.append(tx, streamId, [event], 'any');
+  if (fresh.length > 0) return { eventId: event.eventId, created: true };
+  const [row] = await tx.query<{ type: string; data: unknown }>(
+    `SELECT type, data FROM ${LEDGER_SCHEMA}.events WHERE event_id = $1::uuid`,
+    [event.eventId],
+  );
+  if (!row || row.type !== event.type || canonicalJson(row.data) !== canonicalJson(event.data)) {
+    throw new IdempotencyConflictError('this idempotency key was already used with other parameters');
+  }
+  return { eventId: event.eventId, created: false };
+}
 
 /**
  * Runs the accounting projector (checkpointed with the ProjectionRunner) and appends the ledger's own
@@ -120,18 +143,9 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
    * and changes nothing; the same key with other parameters is refused.
    */
   async append(event: NewEvent): Promise<CommandResult> {
-    const result = await this.rt.db.transaction(async (tx) => {
-      const fresh = await this.store.append(tx, streamFor(event.subject), [event], 'any');
-      if (fresh.length > 0) return { eventId: event.eventId, created: true };
-      const [row] = await tx.query<{ type: string; data: unknown }>(
-        `SELECT type, data FROM ${LEDGER_SCHEMA}.events WHERE event_id = $1::uuid`,
-        [event.eventId],
-      );
-      if (!row || row.type !== event.type || canonical(row.data) !== canonical(event.data)) {
-        throw new IdempotencyConflictError('this idempotency key was already used with other parameters');
-      }
-      return { eventId: event.eventId, created: false };
-    });
+    const result = await this.rt.db.transaction((tx) =>
+      appendCommandEvent(tx, this.store, streamFor(event.subject), event),
+    );
     this.runner.wake();
     this.chainRunner.wake();
     return result;

@@ -3,6 +3,7 @@ import type { EventStore, NewEvent } from '@sluice/event-store';
 import { usdToNano } from '@sluice/money';
 import { LEDGER_SCHEMA } from '../ledger.runtime';
 import {
+  canonicalJson,
   commandEventId,
   IdempotencyConflictError,
   LEDGER_PRODUCER,
@@ -35,14 +36,6 @@ const rates = (r: UsdRates) => ({
   cacheReadNanoUsdPerMTok: nano(r.cacheRead),
   cacheWriteNanoUsdPerMTok: nano(r.cacheWrite),
 });
-
-/** The publication without its version, keys sorted (jsonb reorders them): what a retry must repeat. */
-const identity = (d: PricePublishedV1): string =>
-  JSON.stringify({ ...d, version: 0 }, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : x,
-  );
 
 /**
  * Publishes a catalogue version (`price.published.v1`) as the next version number. Versions are taken
@@ -80,7 +73,7 @@ export async function publishPrices(
   );
   if (existing) {
     const parsed = pricePublishedV1Schema.parse(draft);
-    if (identity(existing.data) !== identity({ ...parsed, version: existing.data.version }))
+    if (canonicalJson({ ...existing.data, version: 0 }) !== canonicalJson({ ...parsed, version: 0 }))
       throw new IdempotencyConflictError('this idempotency key was already used with other parameters');
     return { eventId, version: existing.data.version, created: false };
   }

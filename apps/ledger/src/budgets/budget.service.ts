@@ -16,7 +16,7 @@ import {
 } from '@sluice/budgets';
 import { LEDGER_EVENT_STORE } from '../ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
-import { commandEventId, IdempotencyConflictError, LEDGER_PRODUCER } from '../accounting/accounting.service';
+import { appendCommandEvent, commandEventId, LEDGER_PRODUCER } from '../accounting/accounting.service';
 import {
   applyPricePublished,
   EMPTY_PRICE_CATALOGUE,
@@ -45,13 +45,6 @@ import {
 } from './budget.repository';
 
 export type BudgetCommandResult = { eventId: string; created: boolean };
-
-const canonical = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : x,
-  );
 
 /** Budget state against its limit: `exceeded` once committed spend reaches it, `alert` past the threshold. */
 export function budgetState(b: BudgetRow, committed: bigint): BudgetView['state'] {
@@ -145,24 +138,10 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
     apply: (tx: SqlExecutor, at: string) => Promise<void>,
   ): Promise<BudgetCommandResult> {
     return this.rt.db.transaction(async (tx) => {
-      const fresh = await this.store.append(
-        tx,
-        `budget-${(event.data as { budgetId: string }).budgetId}`,
-        [event],
-        'any',
-      );
-      if (fresh.length > 0) {
-        await apply(tx, event.occurredAt);
-        return { eventId: event.eventId, created: true };
-      }
-      const [row] = await tx.query<{ type: string; data: unknown }>(
-        `SELECT type, data FROM ${LEDGER_SCHEMA}.events WHERE event_id = $1::uuid`,
-        [event.eventId],
-      );
-      if (!row || row.type !== event.type || canonical(row.data) !== canonical(event.data)) {
-        throw new IdempotencyConflictError('this idempotency key was already used with other parameters');
-      }
-      return { eventId: event.eventId, created: false };
+      const stream = `budget-${(event.data as { budgetId: string }).budgetId}`;
+      const result = await appendCommandEvent(tx, this.store, stream, event);
+      if (result.created) await apply(tx, event.occurredAt);
+      return result;
     });
   }
 
