@@ -9,7 +9,8 @@
 //   --only WHAT        ingest | read (default both)
 //   --cpu-prof DIR     run the ledger process with --cpu-prof, profiles written to DIR
 //
-// BENCH_LEDGER_NODE_OPTIONS sets NODE_OPTIONS for the ledger process only (e.g. --max-semi-space-size=64).
+// BENCH_LEDGER_NODE_OPTIONS sets NODE_OPTIONS for the ledger process only (e.g. --max-semi-space-size=64);
+// SLUICE_PROJECTION_BATCH is passed on to it (default 1000).
 //
 // Services: with BENCH_DATABASE_URL and BENCH_KAFKA_BROKERS set, those are used (a fresh database and
 // topic each run); otherwise the script starts its own Postgres and Kafka with scripts/services/*.sh on
@@ -253,7 +254,10 @@ async function ingest(s: Services, o: Options): Promise<IngestResult> {
     SLUICE_LOG_LEVEL: 'info',
   };
   // Node flags for the ledger process alone (e.g. --max-semi-space-size=64), recorded with the results.
-  if (process.env['BENCH_LEDGER_NODE_OPTIONS']) env['NODE_OPTIONS'] = process.env['BENCH_LEDGER_NODE_OPTIONS'];
+  if (process.env['BENCH_LEDGER_NODE_OPTIONS'])
+    env['NODE_OPTIONS'] = process.env['BENCH_LEDGER_NODE_OPTIONS'];
+  if (process.env['SLUICE_PROJECTION_BATCH'])
+    env['SLUICE_PROJECTION_BATCH'] = process.env['SLUICE_PROJECTION_BATCH'];
   const ledger = await startLedger(env, o.cpuProf);
   try {
     return await withClient(dbUrl, async (c) => {
@@ -517,6 +521,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {
     machine,
     ledgerNodeOptions: process.env['BENCH_LEDGER_NODE_OPTIONS'] ?? null,
+    projectionBatch: process.env['SLUICE_PROJECTION_BATCH'] ?? null,
     loadBefore: loadavg(),
   };
   try {
