@@ -13,6 +13,12 @@ export type OutboxOptions = {
   /** Events held in memory when the database cannot take them; past this, `isFull()` says so. */
   bufferLimit: number;
   claimMs?: number;
+  /**
+   * How long batches written on the fast path wait to be published together (one transport send
+   * and one DELETE for all of them). It delays events on their way to the transport, not into the
+   * table: the crash window stays `flushMs`. Default 0: published as soon as written.
+   */
+  publishLingerMs?: number;
   onError?: (stage: 'flush' | 'relay', err: unknown) => void;
   onPublished?: (count: number) => void;
 };
@@ -29,6 +35,14 @@ const TABLE_RE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 export class Outbox {
   private buffer: EventEnvelope[] = [];
   private inTable = 0;
+  /**
+   * True when the relay's last pass found nothing to publish and no row was handed to it since:
+   * then nothing older waits in the table and the fast path keeps per-subject order. (Not derived
+   * from `inTable`, which is an estimate that a resync racing a DELETE can leave too high.)
+   */
+  private relayIdle = false;
+  /** Bumped whenever rows are left to the relay, so a pass that started earlier cannot claim idleness. */
+  private relayHandoffs = 0;
   private running = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -36,6 +50,10 @@ export class Outbox {
   private wakeRelay: (() => void) | null = null;
   private relayBackoffMs = 0;
   private resyncTimer: NodeJS.Timeout | null = null;
+  /** Fast-path batches inserted as claimed by this instance, waiting for the next publish. */
+  private unpublished: { events: readonly EventEnvelope[]; seqs: readonly string[] }[] = [];
+  private publishTimer: NodeJS.Timeout | null = null;
+  private publishing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -67,7 +85,7 @@ export class Outbox {
   appended(count: number): void {
     if (count <= 0) return;
     this.inTable += count;
-    this.wakeRelay?.();
+    this.leftToRelay();
   }
 
   /** True when the database has not taken events for a while: refuse new work until it does. */
@@ -103,7 +121,15 @@ export class Outbox {
     while (this.buffer.length > 0 && Date.now() < deadline) {
       await this.flush().catch(() => new Promise((r) => setTimeout(r, 100)));
     }
-    while (this.running && this.inTable > 0 && Date.now() < deadline && this.transport.isHealthy()) {
+    while (
+      this.running &&
+      (this.unpublished.length > 0 || this.publishing !== null || !this.relayIdle) &&
+      Date.now() < deadline &&
+      this.transport.isHealthy()
+    ) {
+      if (this.publishTimer) clearTimeout(this.publishTimer);
+      this.publishTimer = null;
+      await this.publishPending();
       this.wakeRelay?.();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -137,21 +163,74 @@ export class Outbox {
   private async flushOnce(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, 2_000);
-      // The fast path: when nothing older waits in the table (so per-subject order holds), the
-      // batch is inserted already claimed by this instance and published from memory, without the
-      // relay's claim query and its read-back of the payloads.
-      const direct = this.running && this.inTable === 0 && this.transport.isHealthy();
+      // The fast path: when the relay has nothing to do (so per-subject order holds), the batch is
+      // inserted already claimed by this instance and published from memory, without the relay's
+      // claim query and its read-back of the payloads.
+      const direct = this.running && this.relayIdle && this.transport.isHealthy();
+      // Otherwise the relay publishes in seq order: the fast-path rows still waiting go to it first.
+      if (!direct) await this.handOverUnpublished();
       const seqs = await this.insert(this.db, batch, direct);
       // Only after the insert committed: a failure leaves the batch in memory for the next try.
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
-      if (direct) await this.publishInserted(batch, seqs);
-      else this.wakeRelay?.();
+      if (direct) {
+        this.unpublished.push({ events: batch, seqs });
+        this.schedulePublish();
+      } else {
+        this.leftToRelay();
+      }
     }
+  }
+
+  /** Rows wait for the relay: the fast path is off until a relay pass finds the table empty. */
+  private leftToRelay(): void {
+    this.relayIdle = false;
+    this.relayHandoffs += 1;
+    this.wakeRelay?.();
+  }
+
+  private schedulePublish(): void {
+    if (this.publishTimer || this.publishing) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      void this.publishPending();
+    }, this.options.publishLingerMs ?? 0);
+  }
+
+  /** Publishes every waiting fast-path batch in one send; never rejects. */
+  private publishPending(): Promise<void> {
+    if (this.publishing) return this.publishing;
+    if (this.unpublished.length === 0) return Promise.resolve();
+    const groups = this.unpublished;
+    this.unpublished = [];
+    this.publishing = this.publishInserted(
+      groups.flatMap((g) => g.events),
+      groups.flatMap((g) => g.seqs),
+    ).finally(() => {
+      this.publishing = null;
+      if (this.unpublished.length > 0) this.schedulePublish();
+    });
+    return this.publishing;
+  }
+
+  /** Un-claims the waiting fast-path rows: the relay publishes them, in seq order with the rest. */
+  private async handOverUnpublished(): Promise<void> {
+    if (this.unpublished.length === 0) return;
+    const seqs = this.unpublished.flatMap((g) => g.seqs);
+    this.unpublished = [];
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = null;
+    await this.db
+      .query(
+        `UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`,
+        [seqs, this.options.instanceId],
+      )
+      .catch(() => undefined); // the claim expires anyway; the relay takes the rows then
   }
 
   /** Publishes a batch the flush inserted as claimed; on failure hands its rows to the relay. */
   private async publishInserted(batch: readonly EventEnvelope[], seqs: readonly string[]): Promise<void> {
+    if (batch.length === 0) return;
     try {
       await this.transport.publish(this.options.topic, batch);
     } catch (err) {
@@ -162,7 +241,7 @@ export class Outbox {
           [seqs, this.options.instanceId],
         )
         .catch(() => undefined); // the claim expires anyway; the relay takes the rows then
-      this.wakeRelay?.();
+      this.leftToRelay();
       return;
     }
     try {
@@ -201,10 +280,13 @@ export class Outbox {
   private async relay(): Promise<void> {
     while (this.running) {
       let published = 0;
+      const handoffs = this.relayHandoffs;
       try {
         published = await this.relayOnce();
         this.relayBackoffMs = 0;
+        this.relayIdle = published === 0 && handoffs === this.relayHandoffs;
       } catch (err) {
+        this.relayIdle = false;
         this.options.onError?.('relay', err);
         this.relayBackoffMs = Math.min(5_000, Math.max(200, this.relayBackoffMs * 2));
       }

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Db } from '@sluice/database';
+import { makeEnvelope, type EventEnvelope } from '../src/envelope';
+import { Outbox } from '../src/outbox';
+import type { EventTransport } from '../src/transport';
+
+type Row = { seq: number; payload: EventEnvelope; claimedBy: string | null };
+
+/** The outbox table in memory, behind the statements the outbox sends (matched by their verbs). */
+function fakeDb() {
+  const rows: Row[] = [];
+  let seq = 0;
+  const statements: string[] = [];
+  const db = {
+    async query(sql: string, params: unknown[] = []): Promise<unknown[]> {
+      await Promise.resolve();
+      const verb = sql.trim().split(/\s+/, 1)[0]!;
+      statements.push(verb);
+      if (sql.startsWith('SELECT count(*)')) return [{ n: String(rows.length) }];
+      if (verb === 'INSERT') {
+        const events = JSON.parse(params[0] as string) as EventEnvelope[];
+        const claimedBy = sql.includes('claimed_by') ? (params[2] as string) : null;
+        const added = events.map((payload) => ({ seq: ++seq, payload, claimedBy }));
+        rows.push(...added);
+        return added.map((r) => ({ seq: String(r.seq) }));
+      }
+      if (verb === 'UPDATE' && sql.includes('claimed_until = NULL')) {
+        const seqs = new Set((params[0] as string[]).map(Number));
+        for (const r of rows) if (seqs.has(r.seq)) r.claimedBy = null;
+        return [];
+      }
+      if (verb === 'UPDATE') {
+        const claimed = rows.filter((r) => r.claimedBy === null).slice(0, params[0] as number);
+        for (const r of claimed) r.claimedBy = params[1] as string;
+        return claimed.map((r) => ({ seq: String(r.seq), payload: r.payload }));
+      }
+      if (verb === 'DELETE') {
+        const seqs = new Set((params[0] as string[]).map(Number));
+        for (let i = rows.length - 1; i >= 0; i--) if (seqs.has(rows[i]!.seq)) rows.splice(i, 1);
+        return [];
+      }
+      return [];
+    },
+  };
+  return { db: db as unknown as Db, rows, statements };
+}
+
+function fakeTransport(opts: { failFirst?: number } = {}) {
+  const sends: string[][] = [];
+  let fail = opts.failFirst ?? 0;
+  const transport: EventTransport = {
+    kind: 'in-process',
+    async publish(_topic, events) {
+      await Promise.resolve();
+      if (fail > 0) {
+        fail -= 1;
+        throw new Error('broker down');
+      }
+      sends.push(events.map((e) => e.correlationId ?? ''));
+    },
+    subscribe: () => Promise.reject(new Error('unused')),
+    isHealthy: () => true,
+    close: () => Promise.resolve(),
+  };
+  return { transport, sends };
+}
+
+const event = (n: number): EventEnvelope =>
+  makeEnvelope({
+    type: 'test.happened.v1',
+    subject: 'payer-1',
+    producer: 'test',
+    correlationId: `e${n}`,
+    data: {},
+  });
+
+const outboxOf = (db: Db, transport: EventTransport, publishLingerMs = 0): Outbox =>
+  new Outbox(db, transport, {
+    table: 'gateway.usage_outbox',
+    topic: 'usage',
+    instanceId: 'test-1',
+    flushMs: 1,
+    batchSize: 1_000,
+    bufferLimit: 10_000,
+    publishLingerMs,
+  });
+
+const until = async (cond: () => boolean): Promise<void> => {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), 'condition not reached');
+};
+
+describe('Outbox fast path', () => {
+  it('publishes flushed batches from memory, in order, together within the linger, and empties the table', async () => {
+    const { db, rows, statements } = fakeDb();
+    const { transport, sends } = fakeTransport();
+    const outbox = outboxOf(db, transport, 50);
+    await outbox.start();
+    await until(() => statements.filter((s) => s === 'UPDATE').length > 0); // the relay's first, empty pass
+    await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 3; i++) outbox.enqueue(event(i));
+    await outbox.flush();
+    for (let i = 3; i < 6; i++) outbox.enqueue(event(i));
+    await outbox.flush();
+    await until(() => sends.flat().length === 6);
+    assert.deepEqual(sends, [['e0', 'e1', 'e2', 'e3', 'e4', 'e5']], 'one send for both batches, in order');
+    await until(() => rows.length === 0);
+    await outbox.stop(1_000);
+    assert.equal(outbox.backlog(), 0);
+  });
+
+  it('a failed publish leaves the rows to the relay, which publishes them in order before anything newer', async () => {
+    const { db, rows } = fakeDb();
+    const { transport, sends } = fakeTransport({ failFirst: 1 });
+    const outbox = outboxOf(db, transport);
+    await outbox.start();
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3; i++) outbox.enqueue(event(i));
+    await outbox.flush();
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 3; i < 5; i++) outbox.enqueue(event(i));
+    await outbox.flush();
+    await until(() => sends.flat().length >= 5);
+    assert.deepEqual(sends.flat(), ['e0', 'e1', 'e2', 'e3', 'e4'], 'no event lost, order kept');
+    await until(() => rows.length === 0);
+    await outbox.stop(1_000);
+  });
+});
