@@ -154,7 +154,8 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
       this.scheduled = null;
       void this.writeQueued();
     };
-    this.scheduled = delayMs === 0 ? setImmediate(run) : setTimeout(run, delayMs);
+    // A retry waiting must not keep a stopping process alive: shutdown flushes what is queued.
+    this.scheduled = delayMs === 0 ? setImmediate(run) : setTimeout(run, delayMs).unref();
   }
 
   /** One INSERT for everything queued; never rejects (failures are logged and retried). */
