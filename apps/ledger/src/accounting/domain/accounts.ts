@@ -1,5 +1,5 @@
-import { v5 as uuidv5 } from 'uuid';
 import { AccountingError } from './accounting.errors';
+import { uuidV5In } from './uuid-v5';
 
 /**
  * The chart of accounts (docs/ledger-design.md, "Account chart"). Accounts are addressed by a readable,
@@ -119,8 +119,9 @@ export function accountSpec(id: AccountId): AccountSpec {
  * changing it would change every id and break idempotency across a deploy.
  */
 export const SLUICE_LEDGER_NAMESPACE = '6f1f6a52-5c3e-4f7e-9a57-3d0c1b8e2a41';
+const ledgerUuidV5 = uuidV5In(SLUICE_LEDGER_NAMESPACE);
 
 /** A stable UUID for an account key, for a `uuid` primary key in Postgres (`uuid_generate_v5` gives the same). */
 export function accountUuid(id: AccountId): string {
-  return uuidv5(`account:${id}`, SLUICE_LEDGER_NAMESPACE);
+  return ledgerUuidV5(`account:${id}`);
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
 import { AccountingError } from './accounting.errors';
 import { SLUICE_LEDGER_NAMESPACE, type AccountId, type LedgerCode } from './accounts';
+import { uuidV5In } from './uuid-v5';
+
+const ledgerUuidV5 = uuidV5In(SLUICE_LEDGER_NAMESPACE);
 
 /**
  * TigerBeetle's transfer shapes: `single` posts at once; `pending` reserves (pending columns) until a
@@ -58,7 +60,7 @@ export type Transfer = {
 export function deriveTransferId(eventId: string, leg: string): string {
   if (eventId.length === 0 || leg.length === 0)
     throw new AccountingError('transfer_invalid', 'eventId and leg are required');
-  return uuidv5(`${eventId}/${leg}`, SLUICE_LEDGER_NAMESPACE);
+  return ledgerUuidV5(`${eventId}/${leg}`);
 }
 
 function canonical(value: unknown): string {
