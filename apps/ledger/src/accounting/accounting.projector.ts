@@ -1,7 +1,8 @@
 import { quoteIdent, type SqlExecutor } from '@sluice/database';
 import type { Projector, StoredEvent } from '@sluice/event-store';
-import { USAGE_RECORDED_V1, usageRecordedV1Schema, type UsageRecordedV1 } from '@sluice/events';
-import type { ZodType, ZodTypeDef } from 'zod';
+import { USAGE_RECORDED_V1, type UsageRecordedV1 } from '@sluice/events';
+import type { SafeParseReturnType, ZodType, ZodTypeDef } from 'zod';
+import { parseUsageRecordedV1 } from '../ingest/usage-recorded.parser';
 import { AccountingError, isAccountingError, type AccountingErrorCode } from './domain/accounting.errors';
 import { accountIds, type AccountId } from './domain/accounts';
 import {
@@ -61,8 +62,10 @@ type Outcome =
   | { status: 'rejected'; code: AccountingErrorCode; message: string }
   | { status: 'ignored' };
 
-function parse<T>(schema: ZodType<T, ZodTypeDef, unknown>, e: StoredEvent): T {
-  const r = schema.safeParse(e.data);
+type Parser<T> = ZodType<T, ZodTypeDef, unknown> | ((data: unknown) => SafeParseReturnType<unknown, T>);
+
+function parse<T>(schema: Parser<T>, e: StoredEvent): T {
+  const r = typeof schema === 'function' ? schema(e.data) : schema.safeParse(e.data);
   if (!r.success)
     throw new AccountingError('event_invalid', `${e.type} ${e.eventId}: ${r.error.message}`, {
       eventId: e.eventId,
@@ -276,7 +279,7 @@ export class AccountingProjector implements Projector {
   private async dispatch(b: Batch, e: StoredEvent, catalogue: PriceCatalogueState): Promise<Outcome> {
     switch (e.type) {
       case USAGE_RECORDED_V1: {
-        const data = parse(usageRecordedV1Schema, e);
+        const data = parse(parseUsageRecordedV1, e);
         const available = await this.available(b, data.teamId);
         const transfers = postUsage(posting(e, data), { catalogue, teamAvailableNanoUsd: available });
         return this.book(b, transfers, latestCatalogueVersion(catalogue));
@@ -370,7 +373,7 @@ export class AccountingProjector implements Projector {
       [eventId],
     );
     if (!row) return null;
-    const parsed = usageRecordedV1Schema.safeParse(row.data);
+    const parsed = parseUsageRecordedV1(row.data);
     if (!parsed.success) return null;
     return { id: eventId, occurredAt: row.occurred_at.toISOString(), data: parsed.data };
   }

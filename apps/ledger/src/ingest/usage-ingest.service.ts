@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import type { SqlExecutor } from '@sluice/database';
 import { EventStore, type NewEvent } from '@sluice/event-store';
-import { USAGE_RECORDED_V1, usageRecordedV1Schema, type DeliveredEvent } from '@sluice/events';
+import { USAGE_RECORDED_V1, type DeliveredEvent } from '@sluice/events';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
+import { parseUsageRecordedV1 } from './usage-recorded.parser';
 
 export const LEDGER_EVENT_STORE = Symbol('LEDGER_EVENT_STORE');
 
@@ -63,7 +64,7 @@ export class UsageIngestService {
           continue;
         }
         if (e.type === USAGE_RECORDED_V1) {
-          const parsed = usageRecordedV1Schema.safeParse(e.data);
+          const parsed = parseUsageRecordedV1(e.data);
           if (!parsed.success) {
             const issue = parsed.error.issues[0];
             rejected += await reject(

@@ -1,6 +1,6 @@
 import { quoteIdent, type SqlExecutor } from '@sluice/database';
 import type { Projector, StoredEvent } from '@sluice/event-store';
-import { USAGE_RECORDED_V1, usageRecordedV1Schema, type UsageRecordedV1 } from '@sluice/events';
+import { USAGE_RECORDED_V1, type UsageRecordedV1 } from '@sluice/events';
 import { isAccountingError } from '../accounting/domain/accounting.errors';
 import {
   EMPTY_PRICE_CATALOGUE,
@@ -8,6 +8,7 @@ import {
   applyPricePublished,
   type PriceCatalogueState,
 } from '../accounting/domain/price-catalogue';
+import { parseUsageRecordedV1 } from '../ingest/usage-recorded.parser';
 import { costFacts, HourlyFold, type CostFacts } from './read-model-facts';
 
 export const READ_MODELS_PROJECTOR = 'read_models';
@@ -103,7 +104,7 @@ export class ReadModelsProjector implements Projector {
         }
         continue;
       }
-      const parsed = usageRecordedV1Schema.safeParse(e.data);
+      const parsed = parseUsageRecordedV1(e.data);
       if (!parsed.success) continue;
       usage.push({ e, d: parsed.data, cost: costFacts(parsed.data, e.occurredAt, catalogue) });
     }
