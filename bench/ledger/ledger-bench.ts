@@ -28,6 +28,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { KafkaTransport, makeEnvelope, USAGE_RECORDED_V1, type EventEnvelope } from '@sluice/events';
+import { ReadModelsRepository } from '../../apps/ledger/src/read-models/read-models.repository';
 import { backendCpuMs, cpuDeltaMs, processCpuMs } from './proc-cpu';
 
 const ROOT = resolve(__dirname, '../..');
@@ -340,6 +341,9 @@ type ReadResult = {
     graphqlP99Ms: number;
     sqlP50Ms: number;
     sqlP99Ms: number;
+    /** The resolver's one query: the row with its transfer ids and corrections (was three queries). */
+    sqlLinkedP50Ms: number;
+    sqlLinkedP99Ms: number;
   };
   monthByModel: {
     samples: number;
@@ -446,6 +450,15 @@ async function readSide(s: Services, o: Options): Promise<ReadResult> {
         sqlAudit.push(
           await timed(() => c.query(`SELECT * FROM ledger.request_audit WHERE request_id = $1`, [id])),
         );
+      const linked = new ReadModelsRepository(
+        {
+          query: async <T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> =>
+            (await c.query(sql, params ? [...params] : undefined)).rows as T[],
+        },
+        'ledger',
+      );
+      const sqlLinked: number[] = [];
+      for (const id of ids) sqlLinked.push(await timed(() => linked.auditWithLinks(id)));
 
       const MONTH = `query ($from: DateTime!, $to: DateTime!) { usageReport(from: $from, to: $to, bucket: MONTH, groupBy: [MODEL]) { model requests inputTokens outputTokens costNanoUsd } }`;
       const month = { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
@@ -492,6 +505,8 @@ async function readSide(s: Services, o: Options): Promise<ReadResult> {
           graphqlP99Ms: quantile(gqlAudit, 0.99),
           sqlP50Ms: quantile(sqlAudit, 0.5),
           sqlP99Ms: quantile(sqlAudit, 0.99),
+          sqlLinkedP50Ms: quantile(sqlLinked, 0.5),
+          sqlLinkedP99Ms: quantile(sqlLinked, 0.99),
         },
         monthByModel: {
           samples: gqlMonth.length,

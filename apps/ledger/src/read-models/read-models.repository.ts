@@ -167,6 +167,30 @@ export class ReadModelsRepository {
     return row ? toAudit(row) : null;
   }
 
+  /**
+   * The audit record with its transfer ids and the corrections that reversed it, in ONE round trip: the
+   * lookup ran three queries in turn, and on a busy ledger each round trip waits for the event loop and the
+   * database again (p99 14-27 ms over GraphQL where the SQL alone took 2-4 ms). Same results as
+   * `auditById` + `transferIdsOfEvent` + `correctionsOfEvent`.
+   */
+  async auditWithLinks(
+    requestId: string,
+  ): Promise<{ record: FullAuditRecord; transferIds: string[]; correctedBy: string[] } | null> {
+    const [row] = await this.db.query<AuditRow & { transfer_ids: string[]; corrected_by: string[] }>(
+      `SELECT a.*,
+              ARRAY(SELECT t.id::text FROM ${this.s}.transfers t WHERE t.event_id = a.event_id ORDER BY t.seq)
+                AS transfer_ids,
+              ARRAY(SELECT DISTINCT c.event_id::text
+                      FROM ${this.s}.transfers o JOIN ${this.s}.transfers c ON c.corrects_transfer_id = o.id
+                     WHERE o.event_id = a.event_id ORDER BY 1) AS corrected_by
+         FROM ${this.s}.request_audit a
+        WHERE a.request_id = $1`,
+      [requestId],
+    );
+    if (!row) return null;
+    return { record: toAudit(row), transferIds: row.transfer_ids, correctedBy: row.corrected_by };
+  }
+
   /** A page of audit records, newest first, strictly after the cursor; one more row tells if there is a next page. */
   async auditPage(
     f: AuditFilter,

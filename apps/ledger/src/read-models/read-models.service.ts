@@ -136,13 +136,7 @@ export class ReadModelsService {
   async audit(
     requestId: string,
   ): Promise<{ record: FullAuditRecord; transferIds: string[]; correctedBy: string[] } | null> {
-    const record = await this.repo.auditById(requestId);
-    if (!record) return null;
-    return {
-      record,
-      transferIds: await this.repo.transferIdsOfEvent(record.eventId),
-      correctedBy: await this.repo.correctionsOfEvent(record.eventId),
-    };
+    return this.repo.auditWithLinks(requestId);
   }
 
   async auditPage(
