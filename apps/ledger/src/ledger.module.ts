@@ -2,7 +2,7 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { PassportModule } from '@nestjs/passport';
-import { EventStore } from '@sluice/event-store';
+import { EventStore, SharedReads } from '@sluice/event-store';
 import { AdminKeyStrategy } from '@sluice/identity';
 import { AccountingResolver, accountingRepositoryProvider } from './accounting/accounting.resolver';
 import { AccountingService, accountingBootstrapProvider } from './accounting/accounting.service';
@@ -17,7 +17,7 @@ import { RequestAuditRepository } from './audit/request-audit.repository';
 import { LedgerHealthController } from './health/health.controller';
 import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
-import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
+import { LEDGER_EVENT_STORE, LEDGER_SHARED_READS, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
 import { ExportsController } from './read-models/exports.controller';
 import { ReadModelsResolver } from './read-models/read-models.resolver';
@@ -26,6 +26,7 @@ import { ReadModelsService } from './read-models/read-models.service';
 @Module({})
 export class LedgerModule {
   static forRoot(runtime: LedgerRuntime): DynamicModule {
+    const store = new EventStore(LEDGER_SCHEMA);
     return {
       module: LedgerModule,
       imports: [
@@ -44,7 +45,9 @@ export class LedgerModule {
       controllers: [LedgerHealthController, BudgetLeaseController, ExportsController],
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
-        { provide: LEDGER_EVENT_STORE, useValue: new EventStore(LEDGER_SCHEMA) },
+        { provide: LEDGER_EVENT_STORE, useValue: store },
+        // The books, the read models and the hash chain read each batch of the store once between them.
+        { provide: LEDGER_SHARED_READS, useValue: new SharedReads(store) },
         { provide: REQUEST_AUDIT_REPOSITORY, useValue: new RequestAuditRepository(runtime.db) },
         // The master key and team keys from ledger.api_keys, fed by the gateway's identity events.
         ...LEDGER_IDENTITY_PROVIDERS,

@@ -8,3 +8,4 @@ export {
   type StoredEvent,
 } from './event-store';
 export { ProjectionRunner, type Projector, type ProjectionRunnerOptions } from './projection-runner';
+export { SharedReads } from './shared-reads';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { quoteIdent, type Db, type SqlExecutor } from '@sluice/database';
 import type { Checkpoint, EventStore, StoredEvent } from './event-store';
+import type { SharedReads } from './shared-reads';
 
 /** A read model fed from the store. `apply` must be idempotent per event (rebuilds replay). */
 export interface Projector {
@@ -15,6 +16,12 @@ export type ProjectionRunnerOptions = {
   /** Poll interval when nothing woke the runner. */
   idleMs: number;
   onError?: (err: unknown) => void;
+  /**
+   * Read batches through this shared reader (all types, filtered here) instead of alone: the runners of one
+   * process then read each event once between them. The checkpoint moves to the end of the batch read, past
+   * events of other types, so that runners stay aligned on the same batches.
+   */
+  shared?: SharedReads;
 };
 
 /**
@@ -44,9 +51,13 @@ export class ProjectionRunner {
           createHash('sha256').update(`projection:${schema}:${projector.name}`).digest('hex').slice(0, 16),
       ),
     ).toString();
+    options.shared?.register(projector.name);
   }
 
-  /** Applies at most one batch; returns how many events it applied (0 when caught up or locked out). */
+  /**
+   * Applies at most one batch; returns how many events it read past (those applied, and with shared reads
+   * those of other types skipped), 0 when caught up or locked out.
+   */
   async runOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [
@@ -54,16 +65,21 @@ export class ProjectionRunner {
       ]);
       if (!lock?.ok) return 0;
       const from = await this.checkpoint(tx);
-      const events = await this.store.readAll(tx, from, this.options.batchSize, this.projector.types);
-      if (events.length === 0) return 0;
-      await this.projector.apply(tx, events);
-      const last = events[events.length - 1]!;
+      const shared = this.options.shared;
+      const read = shared
+        ? await shared.read(tx, this.projector.name, from, this.options.batchSize)
+        : await this.store.readAll(tx, from, this.options.batchSize, this.projector.types);
+      if (read.length === 0) return 0;
+      const types = this.projector.types;
+      const events = shared && types ? read.filter((e) => types.includes(e.type)) : read;
+      if (events.length > 0) await this.projector.apply(tx, events);
+      const last = read[read.length - 1]!;
       await tx.query(
         `INSERT INTO ${this.checkpoints} (name, tx_id, position, updated_at) VALUES ($1, $2::text::xid8, $3, now())
          ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()`,
         [this.projector.name, last.txId, last.position],
       );
-      return events.length;
+      return read.length;
     });
   }
 

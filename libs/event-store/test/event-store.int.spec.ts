@@ -6,7 +6,9 @@ import { migrate, openDatabase, type Db, type SqlExecutor } from '@sluice/databa
 import {
   EventStore,
   ProjectionRunner,
+  SharedReads,
   WrongExpectedVersionError,
+  type Checkpoint,
   type NewEvent,
   type StoredEvent,
 } from '@sluice/event-store';
@@ -28,10 +30,23 @@ function newEvent(type = 'test.happened.v1', data: unknown = {}): NewEvent {
 
 /** Records every event it is given, to compare with what was appended. */
 class RecordingProjector {
-  readonly name = 'recording';
+  constructor(
+    readonly name = 'recording',
+    readonly types?: readonly string[],
+    /** Throws on these calls of apply (1-based), after recording nothing: a batch that rolls back. */
+    private readonly failOn: ReadonlySet<number> = new Set(),
+  ) {}
+  private calls = 0;
   readonly seen: string[] = [];
   readonly order: Array<[bigint, bigint]> = [];
   async apply(_tx: SqlExecutor, events: readonly StoredEvent[]): Promise<void> {
+    this.calls += 1;
+    if (this.failOn.has(this.calls)) throw new Error(`planted failure ${this.calls}`);
+    if (this.types)
+      assert.ok(
+        events.every((e) => this.types!.includes(e.type)),
+        'only its own types',
+      );
     for (const e of events) {
       this.seen.push(e.eventId);
       this.order.push([BigInt(e.txId), BigInt(e.position)]);
@@ -185,6 +200,100 @@ describe('event store on Postgres', { timeout: 180_000 }, () => {
       [...appended].sort(),
       'every appended event seen',
     );
+  });
+
+  it('runners sharing their reads see exactly what they would alone, each event once and in order', async () => {
+    /** Counts the events the store returns, to show that the runners do share their reads. */
+    class CountingStore extends EventStore {
+      returned = 0;
+      override async readAll(
+        db2: SqlExecutor,
+        from: Checkpoint,
+        limit: number,
+        types?: readonly string[],
+      ): Promise<StoredEvent[]> {
+        const events = await super.readAll(db2, from, limit, types);
+        this.returned += events.length;
+        return events;
+      }
+    }
+    const counting = new CountingStore('ledger');
+    const shared = new SharedReads(counting);
+    const all = new RecordingProjector('shared_all');
+    const a = new RecordingProjector('shared_a', ['test.a.v1'], new Set([2, 5]));
+    const b = new RecordingProjector('shared_b', ['test.b.v1', 'test.a.v1']);
+    const errors: unknown[] = [];
+    const runners = [all, a, b].map(
+      (p) =>
+        new ProjectionRunner(db, counting, 'ledger', p, {
+          batchSize: 25,
+          idleMs: 5,
+          shared,
+          onError: (e) => errors.push(e),
+        }),
+    );
+    // Start after what the other tests wrote (each runner has its own checkpoint).
+    for (const r of runners) await r.catchUp().catch(() => r.catchUp());
+    for (const p of [all, a, b]) {
+      p.seen.length = 0;
+      p.order.length = 0;
+    }
+    counting.returned = 0;
+    runners.forEach((r) => r.start());
+    const types = ['test.a.v1', 'test.b.v1', 'test.c.v1'];
+    const appended: StoredEvent['eventId'][] = [];
+    const typeOf = new Map<string, string>();
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, w) => {
+        for (let i = 0; i < 40; i++) {
+          const events = [newEvent(types[(w + i) % 3]), newEvent(types[i % 3])];
+          await db.transaction(async (tx) => {
+            await store.append(tx, `shared-${w}-${i % 3}`, events);
+            if ((w + i) % 5 === 0) await tx.query('SELECT pg_sleep(0.01)');
+          });
+          for (const e of events) {
+            appended.push(e.eventId);
+            typeOf.set(e.eventId, e.type);
+          }
+          runners.forEach((r) => r.wake());
+        }
+      }),
+    );
+    const mine = new Set(appended);
+    const expected = (want?: readonly string[]): string[] =>
+      appended.filter((id) => !want || want.includes(typeOf.get(id)!)).sort();
+    for (let tries = 0; tries < 500; tries++) {
+      const done = [all, a, b].every(
+        (p) => p.seen.filter((id) => mine.has(id)).length === expected(p.types).length,
+      );
+      if (done) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(runners.map((r) => r.stop()));
+    for (const r of runners) await r.catchUp();
+
+    // The planted failures of `a` were retried; nothing else failed.
+    assert.deepEqual(errors.map(String), ['Error: planted failure 2', 'Error: planted failure 5']);
+    for (const p of [all, a, b]) {
+      assert.equal(new Set(p.seen).size, p.seen.length, `${p.name}: no event seen twice`);
+      const sorted = p.order.every(([t, q], i) => {
+        const prev = p.order[i - 1];
+        return !prev || prev[0] < t || (prev[0] === t && prev[1] < q);
+      });
+      assert.ok(sorted, `${p.name}: in (transaction, position) order`);
+      assert.deepEqual(
+        p.seen.filter((id) => mine.has(id)).sort(),
+        expected(p.types),
+        `${p.name}: every event`,
+      );
+    }
+    // Alone, the three would have read every event, a third and two thirds of them again: twice in all.
+    // Shared, once (a little more when a read races a commit and a runner reads alone once).
+    assert.ok(
+      counting.returned < 1.5 * appended.length,
+      `${counting.returned} events read for ${appended.length} appended`,
+    );
+    assert.equal(shared.size <= runners.length * 2, true, `batches still held: ${shared.size}`);
   });
 
   it('position order alone would have skipped events: commits did land out of order', async () => {

@@ -1,8 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import type { SqlExecutor } from '@sluice/database';
-import { ProjectionRunner, type EventStore, type NewEvent } from '@sluice/event-store';
-import { LEDGER_EVENT_STORE, streamFor, UsageIngestService } from '../ingest/usage-ingest.service';
+import { ProjectionRunner, type EventStore, type NewEvent, type SharedReads } from '@sluice/event-store';
+import {
+  LEDGER_EVENT_STORE,
+  LEDGER_SHARED_READS,
+  streamFor,
+  UsageIngestService,
+} from '../ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
 import { AccountingProjector } from './accounting.projector';
 import { SLUICE_LEDGER_NAMESPACE } from './domain/accounts';
@@ -90,10 +95,12 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
     @Inject(LEDGER_EVENT_STORE) private readonly store: EventStore,
     ingest: UsageIngestService,
+    @Inject(LEDGER_SHARED_READS) shared: SharedReads,
   ) {
     this.runner = new ProjectionRunner(rt.db, store, LEDGER_SCHEMA, new AccountingProjector(LEDGER_SCHEMA), {
       batchSize: rt.config.projectionBatch,
       idleMs: rt.config.projectionIdleMs,
+      shared,
       onError: (err: unknown) =>
         rt.logger.warn(
           { err: err instanceof Error ? err.message : String(err) },
@@ -108,6 +115,7 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
       {
         batchSize: rt.config.projectionBatch,
         idleMs: rt.config.projectionIdleMs,
+        shared,
         onError: (err: unknown) =>
           rt.logger.warn(
             { err: err instanceof Error ? err.message : String(err) },

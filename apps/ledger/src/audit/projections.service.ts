@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ProjectionRunner, type EventStore } from '@sluice/event-store';
+import { ProjectionRunner, type EventStore, type SharedReads } from '@sluice/event-store';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
-import { LEDGER_EVENT_STORE, UsageIngestService } from '../ingest/usage-ingest.service';
+import { LEDGER_EVENT_STORE, LEDGER_SHARED_READS, UsageIngestService } from '../ingest/usage-ingest.service';
 import { ReadModelsProjector } from '../read-models/read-models.projector';
 
 /** Starts the ledger's asynchronous projectors and wakes them after each ingested batch. */
@@ -13,10 +13,12 @@ export class ProjectionsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
     @Inject(LEDGER_EVENT_STORE) store: EventStore,
     ingest: UsageIngestService,
+    @Inject(LEDGER_SHARED_READS) shared: SharedReads,
   ) {
     const options = {
       batchSize: rt.config.projectionBatch,
       idleMs: rt.config.projectionIdleMs,
+      shared,
       onError: (err: unknown) =>
         rt.logger.warn(
           { err: err instanceof Error ? err.message : String(err) },
