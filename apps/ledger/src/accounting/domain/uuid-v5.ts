@@ -18,8 +18,8 @@ export function uuidV5In(namespace: string): (name: string) => string {
   const ns = uuidBytes(namespace);
   return (name: string): string => {
     const b = createHash('sha1').update(ns).update(name, 'utf8').digest();
-    const b6 = ((b[6]! & 0x0f) | 0x50);
-    const b8 = ((b[8]! & 0x3f) | 0x80);
+    const b6 = (b[6]! & 0x0f) | 0x50;
+    const b8 = (b[8]! & 0x3f) | 0x80;
     return (
       HEX[b[0]!]! +
       HEX[b[1]!]! +
