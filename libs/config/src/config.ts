@@ -68,7 +68,7 @@ const gatewaySchema = z.object({
   SLUICE_LEDGER_URL: z.string().url().optional(),
   SLUICE_BUDGETS: z.enum(['on', 'off']).default('on'),
   SLUICE_BUDGET_REFRESH_MS: positiveInt(5_000),
-  SLUICE_BUDGET_MAX_IN_FLIGHT: positiveInt(64),
+  SLUICE_BUDGET_MAX_IN_FLIGHT: positiveInt(1024),
   SLUICE_BUDGET_PRICE_TTL_MS: positiveInt(60_000),
   SLUICE_ADMIN_PORT: port(8079),
   SLUICE_OPENAI_PORT: port(8082),

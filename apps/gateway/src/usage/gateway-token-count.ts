@@ -42,7 +42,11 @@ export function requestSha256(ctx: RequestContext): string | null {
   return ctx.requestBody === null ? null : createHash('sha256').update(ctx.requestBody).digest('hex');
 }
 
-/** Hex SHA-256 of what was written to the client (null when the response was never tapped). */
+/**
+ * Hex SHA-256 of what was written to the client (null when the response was never tapped). Digests a copy:
+ * after a client hang-up the event is recorded at 'close' while the relay may still write (and end) the
+ * response, and updating a finalised hash would throw inside that write.
+ */
 export function responseSha256(ctx: RequestContext): string | null {
-  return ctx.responseHash === null ? null : ctx.responseHash.digest('hex');
+  return ctx.responseHash === null ? null : ctx.responseHash.copy().digest('hex');
 }

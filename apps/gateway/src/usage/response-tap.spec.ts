@@ -47,6 +47,23 @@ describe('response tap', () => {
     assert.equal(requestSha256(ctx), sha(body));
   });
 
+  it('lets the relay keep writing after the usage event took the hash (a client hang-up records at close)', () => {
+    const ctx = newRequestContext('r3', 'openai', 0);
+    const writes: unknown[] = [];
+    const raw = {
+      write: (c: unknown) => writes.push(c) > 0,
+      end: (c?: unknown) => writes.push(c),
+    } as unknown;
+    tapResponse({ sluice: ctx } as unknown as FastifyRequest, { raw } as FastifyReply);
+    const out = raw as { write(c: string): boolean; end(c?: string): void };
+    out.write('a');
+    const atClose = responseSha256(ctx);
+    assert.equal(atClose, sha('a'));
+    assert.doesNotThrow(() => out.write('b'));
+    assert.doesNotThrow(() => out.end('c'));
+    assert.equal(responseSha256(ctx), sha('abc'));
+  });
+
   it('marks the first content delta only (not thinking, not starts)', () => {
     const ctx = newRequestContext('r2', 'openai', 0);
     const thinking: IrStreamEvent = { type: 'block_delta', index: 0, delta: { type: 'thinking', text: 'x' } };
