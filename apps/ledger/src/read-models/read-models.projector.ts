@@ -70,6 +70,19 @@ const AUDIT_ROWS_PER_INSERT = 500;
 
 type Usage = { e: StoredEvent; d: UsageRecordedV1; cost: CostFacts };
 
+// The placeholder tuple of the n-th row of an audit INSERT ("($42, $43, ...)"), the same for every batch:
+// built once rather than 41 template strings per row.
+const AUDIT_TUPLES: string[] = [];
+function auditTuple(row: number): string {
+  let t = AUDIT_TUPLES[row];
+  if (t === undefined) {
+    const base = row * AUDIT_COLUMNS.length;
+    t = `(${AUDIT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+    AUDIT_TUPLES[row] = t;
+  }
+  return t;
+}
+
 /**
  * The request audit record, usage per hour and provider quality per hour, from `usage.recorded.v1`, priced
  * with the catalogue as of each event (`price.published.v1` in stream order, kept in `read_model_prices`):
@@ -191,7 +204,7 @@ export class ReadModelsProjector implements Projector {
         priced?.teamExactFemtoUsd.toString() ?? null,
         priced?.providerExactFemtoUsd.toString() ?? null,
       );
-      tuples.push(`(${AUDIT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`);
+      tuples.push(auditTuple(base / AUDIT_COLUMNS.length));
     }
     const out = await tx.query<{ event_id: string }>(
       `INSERT INTO ${this.s}.request_audit (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}
