@@ -1,4 +1,5 @@
 import { startGatewayServer, type GatewayServer } from '@sluice/apps/gateway';
+import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
 import {
   createTestDatabase,
   MockUpstream,
@@ -101,4 +102,25 @@ async function adminPost<T>(gatewayUrl: string, path: string, body: unknown): Pr
   if (res.status !== 201 && res.status !== 200)
     throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/**
+ * The ledger in this process on the real Postgres and Kafka, consuming `topic` with its own group, the
+ * admin key of the tests, a free port, no logs; `extra` overrides or adds settings.
+ */
+export async function startTestLedger(
+  databaseUrl: string,
+  topic: string,
+  extra: Record<string, string> = {},
+): Promise<LedgerServer> {
+  return startLedgerServer({
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: requireKafkaBrokers().join(','),
+    SLUICE_MASTER_KEY: TEST_MASTER_KEY,
+    SLUICE_LEDGER_PORT: '0',
+    SLUICE_USAGE_TOPIC: topic,
+    SLUICE_LEDGER_GROUP: `${topic}-ledger`,
+    SLUICE_LOG_LEVEL: 'silent',
+    ...extra,
+  });
 }

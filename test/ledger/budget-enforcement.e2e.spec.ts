@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
+import type { LedgerServer } from '@sluice/apps/ledger';
 import type { GatewayServer } from '@sluice/apps/gateway';
-import { requireKafkaBrokers, uniqueTopic } from '@sluice/testing';
-import { createKey, createTeamWithKey, GatewayHarness } from '../helpers/gateway-harness';
+import { uniqueTopic } from '@sluice/testing';
+import { createKey, createTeamWithKey, GatewayHarness, startTestLedger } from '../helpers/gateway-harness';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 import { expectedChargeNanoUsd } from './helpers';
@@ -43,14 +43,7 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
   before(async () => {
     h = await GatewayHarness.start('budgets');
     const topic = uniqueTopic('budgets-usage');
-    ledger = await startLedgerServer({
-      DATABASE_URL: h.db.url,
-      KAFKA_BROKERS: requireKafkaBrokers().join(','),
-      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
-      SLUICE_LEDGER_PORT: '0',
-      SLUICE_USAGE_TOPIC: topic,
-      SLUICE_LEDGER_GROUP: `${topic}-ledger`,
-      SLUICE_LOG_LEVEL: 'silent',
+    ledger = await startTestLedger(h.db.url, topic, {
       // Leases of a tenth of the limit: several syncs per budget, so renewals are exercised.
       SLUICE_BUDGET_LEASE_BPS: '1000',
     });

@@ -5,10 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Client } from 'pg';
-import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
+import type { LedgerServer } from '@sluice/apps/ledger';
 import type { GatewayServer } from '@sluice/apps/gateway';
-import { requireKafkaBrokers, uniqueTopic, waitFor } from '@sluice/testing';
-import { createTeamWithKey, GatewayHarness } from '../helpers/gateway-harness';
+import { uniqueTopic, waitFor } from '@sluice/testing';
+import { createTeamWithKey, GatewayHarness, startTestLedger } from '../helpers/gateway-harness';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 
@@ -138,15 +138,7 @@ describe(
     before(async () => {
       h = await GatewayHarness.start('ledger_books_e2e');
       const topic = uniqueTopic('ledger-books-usage');
-      ledger = await startLedgerServer({
-        DATABASE_URL: h.db.url,
-        KAFKA_BROKERS: requireKafkaBrokers().join(','),
-        SLUICE_MASTER_KEY: TEST_MASTER_KEY,
-        SLUICE_LEDGER_PORT: '0',
-        SLUICE_USAGE_TOPIC: topic,
-        SLUICE_LEDGER_GROUP: `${topic}-ledger`,
-        SLUICE_LOG_LEVEL: 'silent',
-      });
+      ledger = await startTestLedger(h.db.url, topic);
       gw = await h.gateway({ SLUICE_USAGE_TOPIC: topic });
       for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
         const t = await createTeamWithKey(gw.url, name);

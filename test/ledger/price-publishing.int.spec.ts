@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startLedgerServer, type LedgerServer } from '@sluice/apps/ledger';
-import {
-  createTestDatabase,
-  requireKafkaBrokers,
-  uniqueTopic,
-  waitFor,
-  type TestDatabase,
-} from '@sluice/testing';
+import type { LedgerServer } from '@sluice/apps/ledger';
+import { createTestDatabase, uniqueTopic, waitFor, type TestDatabase } from '@sluice/testing';
+import { startTestLedger } from '../helpers/gateway-harness';
 import { graphql } from '../helpers/graphql';
 import { TEST_MASTER_KEY } from '../helpers/pipe';
 
@@ -46,15 +41,7 @@ describe('publishing prices', { timeout: 120_000 }, () => {
   before(async () => {
     db = await createTestDatabase('prices');
     const topic = uniqueTopic('prices-usage');
-    ledger = await startLedgerServer({
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: requireKafkaBrokers().join(','),
-      SLUICE_MASTER_KEY: TEST_MASTER_KEY,
-      SLUICE_LEDGER_PORT: '0',
-      SLUICE_USAGE_TOPIC: topic,
-      SLUICE_LEDGER_GROUP: `${topic}-ledger`,
-      SLUICE_LOG_LEVEL: 'silent',
-    });
+    ledger = await startTestLedger(db.url, topic);
   });
 
   after(async () => {
