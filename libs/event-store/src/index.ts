@@ -7,5 +7,10 @@ export {
   type NewEvent,
   type StoredEvent,
 } from './event-store';
-export { ProjectionRunner, type Projector, type ProjectionRunnerOptions } from './projection-runner';
+export {
+  ProjectionRunner,
+  replayUpTo,
+  type Projector,
+  type ProjectionRunnerOptions,
+} from './projection-runner';
 export { SharedReads } from './shared-reads';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { quoteIdent, type Db, type SqlExecutor } from '@sluice/database';
-import type { Checkpoint, EventStore, StoredEvent } from './event-store';
+import { START, type Checkpoint, type EventStore, type StoredEvent } from './event-store';
 import type { SharedReads } from './shared-reads';
 
 /** A read model fed from the store. `apply` must be idempotent per event (rebuilds replay). */
@@ -141,5 +141,35 @@ export class ProjectionRunner {
       [this.projector.name],
     );
     return row ? { txId: row.tx_id, position: row.position } : { txId: '0', position: '0' };
+  }
+}
+
+/**
+ * Feeds a projector every event of `types` up to and including `upTo`, in the global order, in batches:
+ * what a rebuild does to recompute a projection into scratch tables. Returns how many events it applied.
+ */
+export async function replayUpTo(
+  tx: SqlExecutor,
+  store: EventStore,
+  projector: Pick<Projector, 'apply'>,
+  types: readonly string[],
+  upTo: Checkpoint,
+  batchSize: number,
+): Promise<number> {
+  let from: Checkpoint = START;
+  let events = 0;
+  for (;;) {
+    const read = await store.readAll(tx, from, batchSize, types);
+    const batch = read.filter(
+      (e) =>
+        BigInt(e.txId) < BigInt(upTo.txId) ||
+        (e.txId === upTo.txId && BigInt(e.position) <= BigInt(upTo.position)),
+    );
+    if (batch.length === 0) return events;
+    await projector.apply(tx, batch);
+    events += batch.length;
+    const last = batch[batch.length - 1]!;
+    from = { txId: last.txId, position: last.position };
+    if (batch.length < read.length) return events;
   }
 }

@@ -19,13 +19,12 @@ export function streamedChars(events: readonly IrStreamEvent[]): number {
   return n;
 }
 
+const CUT_MESSAGE =
+  'The budget ran out during this response: the rest was not generated (hard budget, see the ledger).';
+
 const cutEvent = (): IrStreamEvent => ({
   type: 'error',
-  error: makeError(
-    429,
-    'The budget ran out during this response: the rest was not generated (hard budget, see the ledger).',
-    'insufficient_quota',
-  ),
+  error: makeError(429, CUT_MESSAGE, 'insufficient_quota'),
 });
 
 /**
@@ -48,12 +47,6 @@ export function budgetCutFrames(
 /** The same for a Responses stream passed through from OpenAI: an `error` event as the Responses API sends. */
 export function responsesBudgetCutFrame(ctx: RequestContext): string {
   ctx.errorCode = 'budget_exceeded';
-  const ev = cutEvent();
-  const data = {
-    type: 'error',
-    code: 'insufficient_quota',
-    message: ev.type === 'error' ? ev.error.message : '',
-    param: null,
-  };
+  const data = { type: 'error', code: 'insufficient_quota', message: CUT_MESSAGE, param: null };
   return `event: error\ndata: ${JSON.stringify(data)}\n\n`;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quoteIdent, type Db, type SqlExecutor } from '@sluice/database';
-import { EventStore, type Checkpoint } from '@sluice/event-store';
+import { EventStore, replayUpTo, type Checkpoint } from '@sluice/event-store';
 import { ACCOUNTING_EVENT_TYPES, AccountingProjector } from './accounting.projector';
 import { AccountingRepository, type BooksCheck } from './accounting.repository';
 import { rebuildReadModelsAndDiff, type ReadModelTable } from '../read-models/read-models-rebuild';
@@ -80,20 +80,7 @@ export async function rebuildAndDiff(
     await tx.query(ddl);
     const store = new EventStore(schema);
     const projector = new AccountingProjector(scratch, schema);
-    let from: Checkpoint = { txId: '0', position: '0' };
-    let events = 0;
-    for (;;) {
-      const batch = (await store.readAll(tx, from, batchSize, ACCOUNTING_EVENT_TYPES)).filter(
-        (e) =>
-          BigInt(e.txId) < BigInt(upTo.txId) ||
-          (e.txId === upTo.txId && BigInt(e.position) <= BigInt(upTo.position)),
-      );
-      if (batch.length === 0) break;
-      await projector.apply(tx, batch);
-      events += batch.length;
-      const last = batch[batch.length - 1]!;
-      from = { txId: last.txId, position: last.position };
-    }
+    const events = await replayUpTo(tx, store, projector, ACCOUNTING_EVENT_TYPES, upTo, batchSize);
     const differences: RebuildDifference[] = [];
     for (const c of COMPARED) {
       const rows = await tx.query<{ key: string; live: string | null; rebuilt: string | null }>(

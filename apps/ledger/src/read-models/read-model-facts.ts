@@ -3,6 +3,7 @@ import { isAccountingError } from '../accounting/domain/accounting.errors';
 import { findPrice, type PriceCatalogueState } from '../accounting/domain/price-catalogue';
 import { costUsage } from '../accounting/domain/usage-costing';
 import { bucketIndex, emptyBuckets } from './histogram';
+import type { QualityHour } from './quality-report';
 
 // The pure part of the read models: what one usage event contributes to the audit record, to usage per
 // hour and to provider quality. No clock, no database: a replay computes exactly the same facts.
@@ -100,26 +101,8 @@ export type UsageHourDelta = {
   unpricedRequests: number;
 };
 
-export type QualityHourDelta = {
-  hour: string;
-  provider: string;
-  model: string;
-  requests: number;
-  errors: number;
-  latencyBuckets: number[];
-  latencySumUs: number;
-  ttftBuckets: number[];
-  ttftCount: number;
-  ttftSumUs: number;
-  speedOutputTokens: number;
-  speedGenerationUs: number;
-  driftInputRequests: number;
-  providerInputTokens: number;
-  gatewayInputTokens: number;
-  driftOutputRequests: number;
-  providerOutputTokens: number;
-  gatewayOutputTokens: number;
-};
+/** A row of provider_quality_hourly as the fold builds it (the hour as an ISO string). */
+export type QualityHourDelta = Omit<QualityHour, 'hour'> & { hour: string };
 
 /** Folds usage events (already deduplicated) into per-hour deltas, keyed as the tables are. */
 export class HourlyFold {

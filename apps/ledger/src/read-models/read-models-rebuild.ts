@@ -1,5 +1,5 @@
 import { quoteIdent, type SqlExecutor } from '@sluice/database';
-import { EventStore, type Checkpoint } from '@sluice/event-store';
+import { EventStore, replayUpTo, type Checkpoint } from '@sluice/event-store';
 import {
   READ_MODEL_EVENT_TYPES,
   READ_MODEL_TABLES,
@@ -51,22 +51,7 @@ export async function rebuildReadModelsAndDiff(
   }
   const store = new EventStore(schema);
   const projector = new ReadModelsProjector(scratch);
-  let from: Checkpoint = { txId: '0', position: '0' };
-  let events = 0;
-  for (;;) {
-    const read = await store.readAll(tx, from, batchSize, READ_MODEL_EVENT_TYPES);
-    const batch = read.filter(
-      (e) =>
-        BigInt(e.txId) < BigInt(upTo.txId) ||
-        (e.txId === upTo.txId && BigInt(e.position) <= BigInt(upTo.position)),
-    );
-    if (batch.length === 0) break;
-    await projector.apply(tx, batch);
-    events += batch.length;
-    const last = batch[batch.length - 1]!;
-    from = { txId: last.txId, position: last.position };
-    if (batch.length < read.length) break;
-  }
+  const events = await replayUpTo(tx, store, projector, READ_MODEL_EVENT_TYPES, upTo, batchSize);
   const differences: ReadModelDifference[] = [];
   for (const t of READ_MODEL_TABLES) {
     const rows = await tx.query<{ key: string; live: string | null; rebuilt: string | null }>(

@@ -1,5 +1,6 @@
 import { usdToNano } from '@sluice/money';
 import { z } from 'zod';
+import { parseCsv } from '../../read-models/csv';
 
 /** One line of a provider's export, normalised: a day and model total, or one request when it has an id. */
 export type ProviderUsageRow = {
@@ -27,35 +28,9 @@ export class ExportParseError extends Error {
 
 const dayOf = (d: Date): string => d.toISOString().slice(0, 10);
 
-/** RFC 4180 enough: commas, double-quoted fields with "" escapes, CRLF or LF. */
+/** The export's records (RFC 4180 as `parseCsv` reads it), blank lines left out. */
 function csvRecords(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.some((f) => f.trim() !== '')) rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f.trim() !== '')) rows.push(row);
-  return rows;
+  return parseCsv(text).filter((row) => row.some((f) => f.trim() !== ''));
 }
 
 const count = (v: string | undefined, what: string, line: number): number => {
