@@ -63,7 +63,7 @@ export const USAGE_CSV_HEADER = [
   'unpriced_requests',
 ] as const;
 
-function usageCsvLine(r: UsageReportRow): string {
+export function usageCsvLine(r: UsageReportRow): string {
   return csvLine([
     r.bucketStart.toISOString(),
     r.teamId,
