@@ -84,6 +84,18 @@ const ledgerSchema = z.object({
   SLUICE_BUDGET_LEASE_BPS: z.coerce.number().int().min(1).max(10_000).default(500),
   SLUICE_BUDGET_LEASE_TTL_S: positiveInt(300),
   SLUICE_BUDGET_SWEEP_MS: positiveInt(10_000),
+  // Budget alerts pushed to an HTTP webhook (off without a URL); the secret signs each body (HMAC-SHA256).
+  SLUICE_BUDGET_ALERT_WEBHOOK_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    .optional(),
+  SLUICE_BUDGET_ALERT_WEBHOOK_SECRET: optionalString,
+  SLUICE_BUDGET_ALERT_WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  SLUICE_BUDGET_ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  SLUICE_BUDGET_ALERT_WEBHOOK_BACKOFF_MS: positiveInt(5_000),
+  SLUICE_BUDGET_ALERT_WEBHOOK_BACKOFF_MAX_MS: positiveInt(3_600_000),
+  SLUICE_BUDGET_ALERT_WEBHOOK_POLL_MS: positiveInt(1_000),
 });
 
 const marketplaceSchema = z.object({
@@ -165,8 +177,30 @@ export type LedgerConfig = SharedConfig & {
   consumerGroup: string;
   projectionBatch: number;
   projectionIdleMs: number;
+  /** Worker threads for the projection loops, 0 to 3 (distributed mode; the embedded database keeps them in-process). */
   /** Spend leases: each grant's share of the limit (basis points), its lifetime, the expiry sweep's period. */
-  budgets: { leaseShareBps: number; leaseTtlSeconds: number; sweepMs: number };
+  budgets: {
+    leaseShareBps: number;
+    leaseTtlSeconds: number;
+    sweepMs: number;
+    /** Where budget alerts are pushed; null: recorded and listed only. */
+    alertWebhook: BudgetAlertWebhookConfig | null;
+  };
+};
+
+export type BudgetAlertWebhookConfig = {
+  url: string;
+  /** Signs each body (`Sluice-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`); never logged. */
+  secret: string | undefined;
+  /** One attempt's limit (connect, headers and body). */
+  timeoutMs: number;
+  /** Attempts before an alert's delivery is given up and recorded as failed. */
+  maxAttempts: number;
+  /** Retry delay after the first failure, doubling per attempt up to `backoffMaxMs` (with jitter). */
+  backoffMs: number;
+  backoffMaxMs: number;
+  /** How often each instance looks for deliveries due (a new alert also wakes it at once). */
+  pollMs: number;
 };
 
 export type MarketplaceConfig = SharedConfig & { port: number };
@@ -299,6 +333,18 @@ export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): Led
       leaseShareBps: l.SLUICE_BUDGET_LEASE_BPS,
       leaseTtlSeconds: l.SLUICE_BUDGET_LEASE_TTL_S,
       sweepMs: l.SLUICE_BUDGET_SWEEP_MS,
+      alertWebhook:
+        l.SLUICE_BUDGET_ALERT_WEBHOOK_URL === undefined || l.SLUICE_BUDGET_ALERT_WEBHOOK_URL.trim() === ''
+          ? null
+          : {
+              url: l.SLUICE_BUDGET_ALERT_WEBHOOK_URL,
+              secret: l.SLUICE_BUDGET_ALERT_WEBHOOK_SECRET,
+              timeoutMs: l.SLUICE_BUDGET_ALERT_WEBHOOK_TIMEOUT_MS,
+              maxAttempts: l.SLUICE_BUDGET_ALERT_WEBHOOK_MAX_ATTEMPTS,
+              backoffMs: l.SLUICE_BUDGET_ALERT_WEBHOOK_BACKOFF_MS,
+              backoffMaxMs: l.SLUICE_BUDGET_ALERT_WEBHOOK_BACKOFF_MAX_MS,
+              pollMs: l.SLUICE_BUDGET_ALERT_WEBHOOK_POLL_MS,
+            },
     },
   };
 }

@@ -49,6 +49,7 @@ export class BudgetResolver {
   ): Promise<BudgetAlertView[]> {
     const rows = await this.service.alerts(scopeTeam(principal, team), Math.min(Math.max(first, 1), 500));
     return rows.map((a) => ({
+      eventId: a.eventId,
       budgetId: a.budgetId,
       team: a.teamId,
       keyId: a.keyId,
@@ -59,6 +60,7 @@ export class BudgetResolver {
       limit: a.limit,
       committed: a.committed,
       at: new Date(a.at),
+      delivery: a.delivery,
     }));
   }
 

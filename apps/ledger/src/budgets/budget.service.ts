@@ -37,6 +37,12 @@ import {
   type BudgetSetV1,
 } from './budget.events';
 import {
+  BudgetAlertDelivery,
+  deliveriesOf,
+  enqueueAlertDeliveries,
+  type AlertDeliveryRow,
+} from './alert-delivery';
+import {
   BudgetRepository,
   TOTAL_PERIOD_START,
   type BookRow,
@@ -69,6 +75,8 @@ export function leaseSize(limit: bigint, shareBps: number): bigint {
 export class BudgetService implements OnModuleInit, OnApplicationShutdown {
   private readonly repo = new BudgetRepository();
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Pushes alerts to the webhook; null when none is configured (alerts are then only recorded and listed). */
+  private alertDelivery: BudgetAlertDelivery | null = null;
 
   constructor(
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
@@ -84,10 +92,16 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
       );
     }, this.rt.config.budgets.sweepMs);
     this.sweepTimer.unref();
+    const webhook = this.rt.config.budgets.alertWebhook;
+    if (webhook) {
+      this.alertDelivery = new BudgetAlertDelivery(this.rt.db, webhook, this.rt.logger);
+      this.alertDelivery.start();
+    }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.alertDelivery?.stop();
   }
 
   // ------------------------------------------------------------------------------------------ commands
@@ -187,7 +201,8 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
   async sync(req: LeaseSyncRequestParsed, now = new Date()): Promise<LeaseSyncResponse> {
     const at = now.toISOString();
     const { leaseShareBps, leaseTtlSeconds } = this.rt.config.budgets;
-    return this.rt.db.transaction(async (tx) => {
+    let alerted = false;
+    const response = await this.rt.db.transaction(async (tx) => {
       const budgets = await this.repo.applicable(tx, req.teamId, req.keyId);
       const returned = await this.repo.findLeases(
         tx,
@@ -253,7 +268,7 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
         if (b.enforcement === 'soft') {
           const w = periodWindow(b.period, at);
           const v = view(b, w.end, await this.repo.postedSpend(tx, b, w), null);
-          await this.recordAlert(tx, b, w.start ?? TOTAL_PERIOD_START, v, at);
+          if (await this.recordAlert(tx, b, w.start ?? TOTAL_PERIOD_START, v, at)) alerted = true;
           views.push(v);
           continue;
         }
@@ -312,22 +327,28 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
             ? { leaseId: mine.id, grantedAmount: mine.grantedAmount.toString(), expiresAt: mine.expiresAt }
             : null,
         );
-        await this.recordAlert(tx, b, c.start, v, at);
+        if (await this.recordAlert(tx, b, c.start, v, at)) alerted = true;
         views.push(v);
       }
       return { budgets: views, serverTime: at };
     });
+    // After the commit: the new alerts' delivery rows are visible now.
+    if (alerted) this.alertDelivery?.wake();
+    return response;
   }
 
-  /** Appends `budget.alerted.v1` the first time a budget is seen in `alert` or `exceeded` in a period. */
+  /**
+   * Appends `budget.alerted.v1` the first time a budget is seen in `alert` or `exceeded` in a period and,
+   * with a webhook configured, queues its delivery in the same transaction. True when an alert was new.
+   */
   private async recordAlert(
     tx: SqlExecutor,
     b: BudgetRow,
     periodStart: string,
     v: BudgetView,
     at: string,
-  ): Promise<void> {
-    if (v.state === 'ok') return;
+  ): Promise<boolean> {
+    if (v.state === 'ok') return false;
     // A budget seen past its limit has passed its threshold too, even if no sync saw it in between.
     const states: Array<'alert' | 'exceeded'> =
       v.state === 'exceeded'
@@ -359,17 +380,36 @@ export class BudgetService implements OnModuleInit, OnApplicationShutdown {
     });
     const fresh = await this.store.append(tx, `budget-${b.id}`, events, 'any');
     for (const e of events) if (fresh.includes(e.eventId)) this.rt.logger.warn({ ...e.data }, 'budget alert');
+    if (fresh.length === 0) return false;
+    if (this.rt.config.budgets.alertWebhook)
+      await enqueueAlertDeliveries(
+        tx,
+        fresh.map((eventId) => ({ eventId, teamId: b.scope.teamId })),
+      );
+    return true;
   }
 
   /** Budget alerts, newest first (the durable record of thresholds and limits reached). */
-  async alerts(teamId: string | null, first: number): Promise<Array<BudgetAlertedV1 & { at: string }>> {
-    const rows = await this.rt.db.query<{ data: BudgetAlertedV1; occurred_at: Date }>(
-      `SELECT data, occurred_at FROM ${LEDGER_SCHEMA}.events
+  async alerts(
+    teamId: string | null,
+    first: number,
+  ): Promise<Array<BudgetAlertedV1 & { eventId: string; at: string; delivery: AlertDeliveryRow | null }>> {
+    const rows = await this.rt.db.query<{ event_id: string; data: BudgetAlertedV1; occurred_at: Date }>(
+      `SELECT event_id::text AS event_id, data, occurred_at FROM ${LEDGER_SCHEMA}.events
         WHERE type = $1 AND ($2::text IS NULL OR subject = $2)
         ORDER BY position DESC LIMIT $3`,
       [BUDGET_ALERTED_V1, teamId, first],
     );
-    return rows.map((r) => ({ ...r.data, at: r.occurred_at.toISOString() }));
+    const deliveries = await deliveriesOf(
+      this.rt.db,
+      rows.map((r) => r.event_id),
+    );
+    return rows.map((r) => ({
+      ...r.data,
+      eventId: r.event_id,
+      at: r.occurred_at.toISOString(),
+      delivery: deliveries.get(r.event_id) ?? null,
+    }));
   }
 
   private leaseBook(book: BookRow, open: readonly LeaseRow[]) {

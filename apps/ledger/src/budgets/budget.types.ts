@@ -49,10 +49,26 @@ export class BudgetCommandView {
   created!: boolean;
 }
 
+@ObjectType({ description: 'How a budget alert is being pushed to the webhook' })
+export class BudgetAlertDeliveryView {
+  @Field({ description: 'pending | delivered | failed (given up after the last attempt)' }) state!: string;
+  @Field(() => Int) attempts!: number;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'When the next attempt is due (pending)' })
+  nextAttemptAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) lastAttemptAt!: Date | null;
+  @Field(() => Int, { nullable: true, description: 'The receiver’s HTTP status at the last attempt' })
+  lastStatus!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed' }) lastError!:
+    string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) deliveredAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) failedAt!: Date | null;
+}
+
 @ObjectType({
   description: 'A budget reached its alert threshold or its limit in a period (budget.alerted.v1)',
 })
 export class BudgetAlertView {
+  @Field({ description: 'The alert event’s id (the webhook’s Idempotency-Key)' }) eventId!: string;
   @Field() budgetId!: string;
   @Field() team!: string;
   @Field(() => String, { nullable: true }) keyId!: string | null;
@@ -63,4 +79,9 @@ export class BudgetAlertView {
   @Field() limit!: string;
   @Field({ description: 'What the budget had committed when the ledger saw it' }) committed!: string;
   @Field(() => GraphQLISODateTime) at!: Date;
+  @Field(() => BudgetAlertDeliveryView, {
+    nullable: true,
+    description: 'Its webhook delivery; null when no webhook was configured when it was recorded',
+  })
+  delivery!: BudgetAlertDeliveryView | null;
 }
