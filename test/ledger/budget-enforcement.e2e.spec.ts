@@ -27,6 +27,9 @@ const COST = expectedChargeNanoUsd('openai', 'gpt-4o', {
   cacheRead: 0,
   cacheWrite: 0,
 });
+// Requests reserve their up-front estimate at admission (the body's size and their output limit): the mock's
+// usage is 1,000 output tokens, so they say so. A request without a limit would reserve 4,096 output tokens.
+const OUTPUT_LIMIT = 1_000;
 const SET_BUDGET = `mutation ($b: BudgetInput!, $k: String!) { setBudget(budget: $b, idempotencyKey: $k) { eventId created } }`;
 const ALERTS = `query ($team: String) { budgetAlerts(team: $team) { budgetId state } }`;
 const BUDGETS = `query ($team: String) { budgets(team: $team) { id unit limit committed state enforcement } }`;
@@ -95,6 +98,7 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
       try {
         await openai.chat.completions.create({
           model: 'gpt-4o',
+          max_tokens: OUTPUT_LIMIT,
           messages: [{ role: 'user', content: `q${i}` }],
         });
         ok++;
@@ -152,6 +156,43 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
     );
   });
 
+  it('refuses a request whose max_tokens cannot fit the budget left before the provider, and lets a small one pass', async () => {
+    const t = await team('estimate');
+    await setBudget({
+      id: 'estimate-month',
+      team: t.id,
+      unit: 'nano-usd',
+      period: 'month',
+      limit: (COST * 5n).toString(),
+      enforcement: 'hard',
+    });
+    h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
+    const openai = new OpenAI({ apiKey: t.key, baseURL: `${gw1.url}/v1`, maxRetries: 0 });
+    const before = h.mock.requestsTo('/v1/chat/completions').length;
+    // 10,000 output tokens of gpt-4o are $0.10 on their own, the budget $0.0625.
+    const big = await openai.chat.completions
+      .create({ model: 'gpt-4o', max_tokens: 10_000, messages: [{ role: 'user', content: 'big' }] })
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    assert.ok(big instanceof OpenAI.APIError, `expected a refusal, got ${String(big)}`);
+    assert.equal(big.status, 429);
+    assert.equal(big.code, 'insufficient_quota');
+    assert.match(big.message, /may cost up to .* more than the monthly budget 'estimate-month'/);
+    const small = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'small' }],
+    });
+    assert.equal(small.choices[0]?.message.content, 'ok');
+    assert.equal(
+      h.mock.requestsTo('/v1/chat/completions').length - before,
+      1,
+      'only the small request went upstream',
+    );
+  });
+
   it('records an alert when a soft budget passes its threshold, and lets the requests through', async () => {
     const t = await team('soft');
     await setBudget({
@@ -201,6 +242,7 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
         Array.from({ length: 24 }, (_, i) =>
           clients[i % 2]!.chat.completions.create({
             model: 'gpt-4o',
+            max_tokens: OUTPUT_LIMIT,
             messages: [{ role: 'user', content: `r${round}-${i}` }],
           }),
         ),
@@ -238,7 +280,7 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
     h.mock.respondWith(() => ({ text: 'ok', usage: USAGE }));
     const ask = (key: string): Promise<number> =>
       new OpenAI({ apiKey: key, baseURL: `${gw1.url}/v1`, maxRetries: 0 }).chat.completions
-        .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'q' }] })
+        .create({ model: 'gpt-4o', max_tokens: OUTPUT_LIMIT, messages: [{ role: 'user', content: 'q' }] })
         .then(
           () => 200,
           (err: unknown) => (err instanceof OpenAI.APIError ? Number(err.status) : 0),
@@ -269,9 +311,12 @@ describe('hard budgets through the gateway', { timeout: 240_000 }, () => {
       usage: { inputTokens: 20, outputTokens: 6_000 },
     }));
     const openai = new OpenAI({ apiKey: t.key, baseURL: `${gw1.url}/v1`, maxRetries: 0 });
+    // The mock provider ignores max_tokens and streams 6,000 tokens: the cut is the backstop for a provider
+    // (or an estimate) that goes past what was reserved.
     const stream = await openai.chat.completions.create({
       model: 'gpt-4o',
       stream: true,
+      max_tokens: OUTPUT_LIMIT,
       messages: [{ role: 'user', content: 'write a lot' }],
     });
     let received = '';

@@ -3,3 +3,4 @@ export * from './budgets';
 export * from './spend-lease';
 export * from './lease-protocol';
 export * from './usage-charge';
+export * from './request-estimate';

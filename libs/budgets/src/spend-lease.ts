@@ -105,42 +105,84 @@ export function renewLease(
 
 // ------------------------------------------------------------------------------------- gateway side
 
-/** One gateway instance's view: its lease, what completed requests cost under it, how many are in flight. */
-export type LocalLease = { lease: SpendLease | null; usedAmount: bigint; inFlight: number };
+/**
+ * One gateway instance's view: its lease, what requests spent under it, what the requests in flight still
+ * hold reserved (their up-front estimates, less what they already spent; local: the ledger never sees a
+ * reservation, only spend), and how many are in flight.
+ */
+export type LocalLease = {
+  lease: SpendLease | null;
+  usedAmount: bigint;
+  reservedAmount: bigint;
+  inFlight: number;
+};
 
-export const EMPTY_LOCAL_LEASE: LocalLease = { lease: null, usedAmount: 0n, inFlight: 0 };
+export const EMPTY_LOCAL_LEASE: LocalLease = { lease: null, usedAmount: 0n, reservedAmount: 0n, inFlight: 0 };
 
 export type LocalAdmission =
-  { admitted: true } | { admitted: false; reason: 'no_lease' | 'lease_exhausted' | 'concurrency_limit' };
+  | { admitted: true }
+  | {
+      admitted: false;
+      reason: 'no_lease' | 'lease_exhausted' | 'estimate_exceeds_budget' | 'concurrency_limit';
+    };
 
 /**
- * Admission without a ledger call: the lease must have something left and the instance must be under its
- * in-flight cap. The request's cost is not known yet; it is added on completion (streams add as they go and
- * are cut off when the lease is exhausted and cannot be renewed). The in-flight cap is what bounds overspend.
+ * What this instance can still commit to a request: its lease's room (less spend and reservations) plus
+ * `headroomAmount`, the budget no one holds (limit - committed, as the ledger last reported it).
  */
-export function admitLocally(local: LocalLease, maxInFlight: number): LocalAdmission {
+export function localRemaining(local: LocalLease, headroomAmount: bigint): bigint {
+  const room = (local.lease?.grantedAmount ?? 0n) - local.usedAmount - local.reservedAmount;
+  return room + (headroomAmount > 0n ? headroomAmount : 0n);
+}
+
+/**
+ * Admission without a ledger call: the lease must have something left, the request's up-front estimate
+ * (`reserveAmount`) must fit what remains (`localRemaining`: a request that cannot fit is refused, not
+ * admitted and cut), and the instance must be under its in-flight cap. The estimate is then reserved
+ * (`startLocally`) and replaced by the real cost when the request ends; streams add as they go and are cut
+ * when the lease is used up and cannot be renewed. The in-flight cap and the estimates bound overspend.
+ */
+export function admitLocally(
+  local: LocalLease,
+  maxInFlight: number,
+  reserveAmount = 0n,
+  headroomAmount = 0n,
+): LocalAdmission {
   if (!local.lease) return { admitted: false, reason: 'no_lease' };
   if (local.usedAmount >= local.lease.grantedAmount) return { admitted: false, reason: 'lease_exhausted' };
+  if (reserveAmount > localRemaining(local, headroomAmount))
+    return { admitted: false, reason: 'estimate_exceeds_budget' };
   if (local.inFlight >= maxInFlight) return { admitted: false, reason: 'concurrency_limit' };
   return { admitted: true };
 }
 
-/** Counts an admitted request in flight. */
-export function startLocally(local: LocalLease): LocalLease {
-  return { ...local, inFlight: local.inFlight + 1 };
+/** Counts an admitted request in flight, holding its estimate reserved. */
+export function startLocally(local: LocalLease, reserveAmount = 0n): LocalLease {
+  if (reserveAmount < 0n) throw new BudgetError('budget_invalid', 'a reservation must not be negative');
+  return { ...local, reservedAmount: local.reservedAmount + reserveAmount, inFlight: local.inFlight + 1 };
 }
 
 /**
  * Adds spend to the current lease: a completed request's cost (`completed`), or a stream's cost so far as
- * it is produced. When `leaseExhausted` turns true mid-stream the gateway tries to renew and, if the ledger
- * refuses, ends the stream cleanly; the bound below holds either way, since accrued cost only ever makes
- * admission stricter.
+ * it is produced, and gives back `releasedAmount` of the request's reservation (the part its spend used up,
+ * and on completion the rest). When `leaseExhausted` turns true mid-stream the gateway tries to renew and,
+ * if the ledger refuses, ends the stream cleanly; the bound below holds either way, since accrued cost only
+ * ever makes admission stricter.
  */
-export function spendLocally(local: LocalLease, amount: bigint, completed: boolean): LocalLease {
-  if (amount < 0n) throw new BudgetError('budget_invalid', 'spend must not be negative');
+export function spendLocally(
+  local: LocalLease,
+  amount: bigint,
+  completed: boolean,
+  releasedAmount = 0n,
+): LocalLease {
+  if (amount < 0n || releasedAmount < 0n)
+    throw new BudgetError('budget_invalid', 'spend and released reservations must not be negative');
+  if (releasedAmount > local.reservedAmount)
+    throw new BudgetError('budget_invalid', 'released more than is reserved');
   return {
-    ...local,
+    lease: local.lease,
     usedAmount: local.usedAmount + amount,
+    reservedAmount: local.reservedAmount - releasedAmount,
     inFlight: completed ? local.inFlight - 1 : local.inFlight,
   };
 }
@@ -154,7 +196,9 @@ export function leaseExhausted(local: LocalLease): boolean {
  * The most a hard budget can be overspent with N instances, each admitting at most K requests in flight,
  * no request costing more than C: N x K x C. The lease size does not appear: leases are reservations, so
  * no budget is handed out twice; the size only trades ledger round trips against budget stranded in idle
- * instances' leases.
+ * instances' leases. With up-front estimates, C is the largest reservation a request was admitted with
+ * (its input estimate and output limit at the team's price) as long as requests cost no more than their
+ * estimate; what one costs beyond it adds to C (docs/ledger-design.md, "Budgets in the running system").
  */
 export function maxOverspend(
   instances: number,

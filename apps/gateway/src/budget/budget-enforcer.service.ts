@@ -3,8 +3,13 @@ import { Counter } from 'prom-client';
 import {
   admitLocally,
   chargeNanoUsd,
+  EMPTY_LOCAL_LEASE,
+  estimateChargeNanoUsd,
+  estimateRequest,
+  estimateTokens,
   leaseExhausted,
   localPrice,
+  localRemaining,
   spendLocally,
   startLocally,
   usageTokenCount,
@@ -13,7 +18,7 @@ import {
   type LocalPrice,
 } from '@sluice/budgets';
 import type { NormalizedUsage } from '@sluice/events';
-import { makeError, ProtocolError } from '@sluice/protocols';
+import { makeError, ProtocolError, resolveModelProfile } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { HttpLedgerBudgetClient, type LedgerBudgetClient } from './ledger-client';
@@ -21,6 +26,8 @@ import { HttpLedgerBudgetClient, type LedgerBudgetClient } from './ledger-client
 /** One hard budget as this instance holds it: its lease, local spend and requests in flight. */
 type HeldBudget = {
   view: BudgetView;
+  /** The budget no instance holds, limit - committed as of `view` (what a reservation may use past the lease). */
+  headroom: bigint;
   teamId: string;
   keyId: string | null;
   local: LocalLease;
@@ -39,9 +46,14 @@ export type BudgetTicket = {
   held: HeldBudget[];
   price: LocalPrice;
   priceKey: string;
+  /** The up-front estimate reserved at admission, in each unit (released as the request spends, then at its end). */
+  reservedNanoUsd: bigint;
+  reservedTokens: bigint;
   accruedNanoUsd: bigint;
   accruedTokens: bigint;
   streamedChars: number;
+  /** A stream's spend is recomputed once this many characters have streamed (not on every chunk). */
+  nextAccrualChars: number;
   /** Set when a lease ran out mid-stream and the ledger granted no more: the stream must end. */
   cut: boolean;
   done: boolean;
@@ -50,6 +62,8 @@ export type BudgetTicket = {
 // A rough output-token estimate for streams in flight (replaced by the provider's count at the end): about
 // four characters per token for English and code.
 const CHARS_PER_TOKEN = 4;
+// Streamed spend is recomputed every 64 estimated tokens, not per chunk: the cut lags by at most that.
+const ACCRUAL_STEP_CHARS = 64 * CHARS_PER_TOKEN;
 const PERIOD_WORD = { day: 'daily ', month: 'monthly ', total: '' } as const;
 
 /**
@@ -64,6 +78,7 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
   private readonly scopes = new Map<string, ScopeEntry>();
   private readonly held = new Map<string, HeldBudget>();
   private readonly prices = new Map<string, { price: LocalPrice; fetchedAtMs: number }>();
+  private readonly maxOutput = new Map<string, number | null>();
   private timer: NodeJS.Timeout | null = null;
   private readonly refused: Counter;
   private readonly cuts: Counter;
@@ -124,9 +139,16 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
   /**
    * Admits the request against every hard budget of its team and key, or refuses it with 429
    * `insufficient_quota` (in the caller's protocol) before anything goes upstream. `provider`/`model` price
-   * it. Sets `ctx.budget`.
+   * it; `body` (the parsed request, for its output limit) and `bodyBytes` (its size, for the input) give the
+   * up-front estimate each budget reserves until the request ends. Sets `ctx.budget`.
    */
-  async admit(ctx: RequestContext, provider: string, model: string): Promise<void> {
+  async admit(
+    ctx: RequestContext,
+    provider: string,
+    model: string,
+    body?: unknown,
+    bodyBytes = 0,
+  ): Promise<void> {
     const principal = ctx.principal;
     if (!this.client || !principal) return;
     const budgets = await this.budgetsFor(principal.teamId, principal.keyId);
@@ -136,6 +158,9 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
     if (hard.length === 0) return;
     const needsPrice = hard.some((b) => b.unit === 'nano-usd');
     const price = needsPrice ? await this.priceOf(principal.teamId, provider, model) : null;
+    const estimate = estimateRequest(bodyBytes, body, this.maxOutputOf(model));
+    const reservedNanoUsd = estimateChargeNanoUsd(estimate, price);
+    const reservedTokens = estimateTokens(estimate);
     const now = Date.now();
     const held: HeldBudget[] = [];
     for (const view of hard) {
@@ -143,9 +168,10 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
       if (!h) {
         h = {
           view,
+          headroom: headroomOf(view),
           teamId: principal.teamId,
           keyId: view.scope === 'key' ? principal.keyId : null,
-          local: { lease: null, usedAmount: 0n, inFlight: 0 },
+          local: EMPTY_LOCAL_LEASE,
           lastLeaseId: null,
           renewing: null,
           renewingAcquires: false,
@@ -160,17 +186,21 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
         await this.renew(h, true);
         if (!h.local.lease) break;
       }
-      const decision = admitLocally(h.local, this.rt.config.budgets.maxInFlight);
+      const reserve = h.view.unit === 'nano-usd' ? reservedNanoUsd : reservedTokens;
+      const decision = admitLocally(h.local, this.rt.config.budgets.maxInFlight, reserve, h.headroom);
       if (!decision.admitted) {
         this.refused.inc({ reason: decision.reason });
         ctx.errorCode = 'budget_exceeded';
         const what = h.view.scope === 'key' ? 'this API key' : 'the team';
+        const budget = `${PERIOD_WORD[h.view.period]}budget '${h.view.budgetId}' of ${what}`;
         throw new ProtocolError(
           makeError(
             429,
             decision.reason === 'concurrency_limit'
               ? `Too many requests in flight under budget '${h.view.budgetId}' on this gateway; retry shortly.`
-              : `The ${PERIOD_WORD[h.view.period]}budget '${h.view.budgetId}' of ${what} is used up (hard limit ${h.view.limit} ${h.view.unit}).`,
+              : decision.reason === 'estimate_exceeds_budget'
+                ? `This request may cost up to ${reserve} ${h.view.unit} (its prompt's size and output limit), more than the ${budget} has left (${localRemaining(h.local, h.headroom)} of hard limit ${h.view.limit} ${h.view.unit}); a lower max_tokens or a shorter prompt may fit.`
+                : `The ${budget} is used up (hard limit ${h.view.limit} ${h.view.unit}).`,
             decision.reason === 'concurrency_limit' ? 'rate_limit_exceeded' : 'insufficient_quota',
           ),
         );
@@ -178,16 +208,19 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
       held.push(h);
     }
     for (const h of held) {
-      h.local = startLocally(h.local);
+      h.local = startLocally(h.local, h.view.unit === 'nano-usd' ? reservedNanoUsd : reservedTokens);
       h.lastActivityMs = now;
     }
     ctx.budget = {
       held,
       price,
       priceKey: `${principal.teamId}|${provider}|${model}`,
+      reservedNanoUsd,
+      reservedTokens,
       accruedNanoUsd: 0n,
       accruedTokens: 0n,
       streamedChars: 0,
+      nextAccrualChars: 0,
       cut: false,
       done: false,
     };
@@ -201,6 +234,8 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
     const t = ctx.budget;
     if (!t || t.done || chars <= 0) return;
     t.streamedChars += chars;
+    if (t.streamedChars < t.nextAccrualChars) return;
+    t.nextAccrualChars = t.streamedChars + ACCRUAL_STEP_CHARS;
     const tokens = BigInt(Math.ceil(t.streamedChars / CHARS_PER_TOKEN));
     const usage = {
       inputUncachedTokens: 0,
@@ -232,15 +267,22 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
     t.done = true;
   }
 
-  /** Adds what a request's running totals grew by since the last call to each lease it counts against. */
+  /**
+   * Adds what a request's running totals grew by since the last call to each lease it counts against, and
+   * gives back the part of its reservation that spend used up (on completion: all of what is left).
+   */
   private accrue(t: BudgetTicket, costNanoUsd: bigint, tokens: bigint, completed: boolean): void {
     // Over-estimates are kept (a lease is never credited back mid-period): that can only refuse early.
     const dCost = costNanoUsd > t.accruedNanoUsd ? costNanoUsd - t.accruedNanoUsd : 0n;
     const dTokens = tokens > t.accruedTokens ? tokens - t.accruedTokens : 0n;
+    const relCost = released(t.reservedNanoUsd, t.accruedNanoUsd, dCost, completed);
+    const relTokens = released(t.reservedTokens, t.accruedTokens, dTokens, completed);
     t.accruedNanoUsd += dCost;
     t.accruedTokens += dTokens;
-    for (const h of t.held)
-      h.local = spendLocally(h.local, h.view.unit === 'nano-usd' ? dCost : dTokens, completed);
+    for (const h of t.held) {
+      const money = h.view.unit === 'nano-usd';
+      h.local = spendLocally(h.local, money ? dCost : dTokens, completed, money ? relCost : relTokens);
+    }
   }
 
   // ------------------------------------------------------------------------------------- ledger syncs
@@ -282,7 +324,10 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
       const listed = new Set(res.budgets.map((b) => b.budgetId));
       for (const b of res.budgets) {
         const h = this.held.get(b.budgetId);
-        if (h) h.view = { ...b, lease: h.view.lease };
+        if (h) {
+          h.view = { ...b, lease: h.view.lease };
+          h.headroom = headroomOf(b);
+        }
       }
       // A budget removed (or one of this scope's no longer applying) is no longer enforced here.
       for (const [id, h] of this.held) {
@@ -339,9 +384,17 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
             expiresAt: view.lease.expiresAt,
           }
         : null;
-      h.local = { lease, usedAmount: carried, inFlight: h.local.inFlight };
-      if (view) h.view = view;
-      else if (h.local.inFlight === 0) this.held.delete(h.view.budgetId);
+      // Reservations of requests in flight stay: they complete against the new lease.
+      h.local = {
+        lease,
+        usedAmount: carried,
+        reservedAmount: h.local.reservedAmount,
+        inFlight: h.local.inFlight,
+      };
+      if (view) {
+        h.view = view;
+        h.headroom = headroomOf(view);
+      } else if (h.local.inFlight === 0) this.held.delete(h.view.budgetId);
     } catch (err) {
       this.syncs.inc({ outcome: 'failed' });
       // Keep the lease as it is: admission stays bounded by what the ledger granted.
@@ -364,6 +417,16 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
     await Promise.allSettled(work);
   }
 
+  /** The model's own output limit (its profile), once per model: what a request without one may produce. */
+  private maxOutputOf(model: string): number | null {
+    let max = this.maxOutput.get(model);
+    if (max === undefined) {
+      max = resolveModelProfile(model).maxOutputTokens ?? null;
+      if (this.maxOutput.size < 10_000) this.maxOutput.set(model, max);
+    }
+    return max;
+  }
+
   private async priceOf(teamId: string, provider: string, model: string): Promise<LocalPrice> {
     const key = `${teamId}|${provider}|${model}`;
     const cached = this.prices.get(key);
@@ -377,4 +440,16 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
       return cached?.price ?? null;
     }
   }
+}
+
+/** The budget not committed to anyone (settled or leased) as the view reports it; never negative. */
+function headroomOf(view: BudgetView): bigint {
+  const left = BigInt(view.limit) - BigInt(view.committed);
+  return left > 0n ? left : 0n;
+}
+
+/** How much of a reservation spend of `delta` on top of `accrued` uses up; on completion, all that is left. */
+function released(reserved: bigint, accrued: bigint, delta: bigint, completed: boolean): bigint {
+  const left = reserved > accrued ? reserved - accrued : 0n;
+  return completed || delta >= left ? left : delta;
 }

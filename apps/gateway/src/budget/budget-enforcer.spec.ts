@@ -33,6 +33,9 @@ const PRICE: TeamPriceResponse = {
   catalogueVersion: 1,
 };
 const COST = 2_000_000n;
+// A request whose up-front estimate is exactly COST: 3,000 body bytes = 1,000 input tokens, 500 output.
+const BODY = { model: 'gpt-x', max_tokens: 500 };
+const BODY_BYTES = 3_000;
 const USAGE = {
   inputUncachedTokens: 1_000,
   cacheReadTokens: 0,
@@ -53,6 +56,7 @@ class FakeLedger implements LedgerBudgetClient {
   constructor(
     readonly limit: bigint,
     readonly leaseSize: bigint,
+    readonly unit: 'nano-usd' | 'tokens' = 'nano-usd',
   ) {
     this.book = newLeaseBook(limit);
   }
@@ -85,7 +89,7 @@ class FakeLedger implements LedgerBudgetClient {
       budgetId: 'b1',
       scope: 'team',
       keyId: null,
-      unit: 'nano-usd',
+      unit: this.unit,
       period: 'month',
       enforcement: 'hard',
       limit: this.limit.toString(),
@@ -105,14 +109,14 @@ class FakeLedger implements LedgerBudgetClient {
   }
 }
 
-function enforcer(ledger: LedgerBudgetClient, maxInFlight = 64): BudgetEnforcer {
+function enforcer(ledger: LedgerBudgetClient, maxInFlight = 64, instanceId = 'gw-test'): BudgetEnforcer {
   const rt = {
     config: {
       budgets: { enabled: true, ledgerUrl: undefined, refreshMs: 60_000, maxInFlight, priceTtlMs: 60_000 },
     } as unknown as GatewayConfig,
     logger: createLogger('test', 'silent'),
     metrics: createMetricsRegistry({ processMetrics: false }),
-    instanceId: 'gw-test',
+    instanceId,
     masterKey: 'tok_x',
     budgetClient: ledger,
   } as unknown as GatewayRuntime;
@@ -129,6 +133,8 @@ function request(): RequestContext {
 
 const refusal = (err: unknown): boolean =>
   err instanceof ProtocolError && err.error.status === 429 && err.error.code === 'insufficient_quota';
+const tooBig = (err: unknown): boolean =>
+  refusal(err) && /may cost up to/.test((err as ProtocolError).message);
 
 describe('BudgetEnforcer (gateway side of spend leases)', () => {
   it('admits until the ledger has nothing left, then refuses with 429 insufficient_quota; syncs per lease, not per request', async () => {
@@ -138,7 +144,7 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     for (let i = 0; i < 80; i++) {
       const ctx = request();
       try {
-        await e.admit(ctx, 'openai', 'gpt-x');
+        await e.admit(ctx, 'openai', 'gpt-x', BODY, BODY_BYTES);
       } catch (err) {
         assert.ok(refusal(err), String(err));
         break;
@@ -161,7 +167,7 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     const open: RequestContext[] = [];
     for (let i = 0; i < 300; i++) {
       const ctx = request();
-      await e.admit(ctx, 'openai', 'gpt-x');
+      await e.admit(ctx, 'openai', 'gpt-x', BODY, BODY_BYTES);
       open.push(ctx);
       // Requests complete out of order, several in flight across renewals.
       if (open.length >= 5) {
@@ -185,18 +191,18 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     const ledger = new FakeLedger(COST * 100n, COST * 2n);
     const e = enforcer(ledger);
     const a = request();
-    await e.admit(a, 'openai', 'gpt-x');
+    await e.admit(a, 'openai', 'gpt-x', BODY, BODY_BYTES);
     a.usage = USAGE;
     e.complete(a);
     let release!: () => void;
     ledger.hold = new Promise((r) => (release = r));
     const b = request();
-    const admitting = e.admit(b, 'openai', 'gpt-x'); // first lease: 2 x COST, a used 1: still room
+    const admitting = e.admit(b, 'openai', 'gpt-x', BODY, BODY_BYTES); // first lease: 2 x COST, a used 1: still room
     await admitting;
     b.usage = USAGE;
     e.complete(b); // lease used up: the next admission syncs
     const c = request();
-    const waiting = e.admit(c, 'openai', 'gpt-x');
+    const waiting = e.admit(c, 'openai', 'gpt-x', BODY, BODY_BYTES);
     release();
     ledger.hold = null;
     await waiting;
@@ -210,14 +216,14 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     const ledger = new FakeLedger(COST * 100n, COST); // used up by one request
     const e = enforcer(ledger);
     const a = request();
-    await e.admit(a, 'openai', 'gpt-x');
+    await e.admit(a, 'openai', 'gpt-x', BODY, BODY_BYTES);
     a.usage = USAGE;
     e.complete(a);
     let release!: () => void;
     ledger.hold = new Promise((r) => (release = r));
     const handingBack = e.onApplicationShutdown(); // hands the lease back (as an idle instance does)
     const b = request();
-    const admitting = e.admit(b, 'openai', 'gpt-x');
+    const admitting = e.admit(b, 'openai', 'gpt-x', BODY, BODY_BYTES);
     release();
     ledger.hold = null;
     await handingBack;
@@ -233,7 +239,7 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     const ledger = new FakeLedger(COST * 3n, COST);
     const e = enforcer(ledger);
     const ctx = request();
-    await e.admit(ctx, 'openai', 'gpt-x');
+    await e.admit(ctx, 'openai', 'gpt-x', BODY, BODY_BYTES);
     // 100 tokens (400 characters) of output per delta at $2/MTok = 200,000 nano-USD: the limit (three
     // leases of 2,000,000) is gone after 30 deltas.
     for (let i = 0; i < 60 && !ctx.budget!.cut; i++) {
@@ -245,7 +251,7 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     const other = new FakeLedger(COST * 1_000n, COST);
     const e2 = enforcer(other);
     const ctx2 = request();
-    await e2.admit(ctx2, 'openai', 'gpt-x');
+    await e2.admit(ctx2, 'openai', 'gpt-x', BODY, BODY_BYTES);
     for (let i = 0; i < 40; i++) {
       e2.onStreamed(ctx2, 200);
       await new Promise((r) => setImmediate(r));
@@ -258,28 +264,119 @@ describe('BudgetEnforcer (gateway side of spend leases)', () => {
     ledger.down = true;
     const e = enforcer(ledger);
     const first = request();
-    await e.admit(first, 'openai', 'gpt-x');
+    await e.admit(first, 'openai', 'gpt-x', BODY, BODY_BYTES);
     assert.equal(first.budget, null, 'unknown budgets: admitted without a ticket');
 
     const up = new FakeLedger(COST * 100n, COST * 2n);
     const e2 = enforcer(up);
     for (let i = 0; i < 2; i++) {
       const ctx = request();
-      await e2.admit(ctx, 'openai', 'gpt-x');
+      await e2.admit(ctx, 'openai', 'gpt-x', BODY, BODY_BYTES);
       if (i === 0) up.down = true; // the ledger goes away after the first request
       ctx.usage = USAGE;
       e2.complete(ctx);
     }
-    await assert.rejects(e2.admit(request(), 'openai', 'gpt-x'), refusal);
+    await assert.rejects(e2.admit(request(), 'openai', 'gpt-x', BODY, BODY_BYTES), refusal);
   });
 
   it('caps the requests in flight per budget (the K of the overspend bound)', async () => {
     const e = enforcer(new FakeLedger(COST * 1_000n, COST * 100n), 3);
-    for (let i = 0; i < 3; i++) await e.admit(request(), 'openai', 'gpt-x');
+    for (let i = 0; i < 3; i++) await e.admit(request(), 'openai', 'gpt-x', BODY, BODY_BYTES);
     await assert.rejects(
-      e.admit(request(), 'openai', 'gpt-x'),
+      e.admit(request(), 'openai', 'gpt-x', BODY, BODY_BYTES),
       (err: unknown) =>
         err instanceof ProtocolError && err.error.status === 429 && err.error.code === 'rate_limit_exceeded',
     );
+  });
+
+  it('refuses before the provider a request whose max_tokens or prompt cannot fit what the budget has left', async () => {
+    const ledger = new FakeLedger(COST * 10n, COST * 2n);
+    const e = enforcer(ledger);
+    const warm = request();
+    await e.admit(warm, 'openai', 'gpt-x', BODY, BODY_BYTES);
+    warm.usage = USAGE;
+    e.complete(warm);
+    // 9 x COST left; 10,000 output tokens at $2/MTok is 10 x COST on their own.
+    const big = request();
+    await assert.rejects(
+      e.admit(big, 'openai', 'gpt-x', { max_completion_tokens: 10_000 }, BODY_BYTES),
+      tooBig,
+    );
+    assert.equal(big.budget, null, 'no ticket: nothing goes upstream');
+    assert.equal(big.errorCode, 'budget_exceeded');
+    // A prompt of 30,000 bytes (10,000 tokens at $1/MTok = 5 x COST) with 3,000 output tokens (3 x COST) fits
+    // 9 x COST; the same prompt with 5,000 output tokens does not.
+    await assert.rejects(e.admit(request(), 'openai', 'gpt-x', { max_tokens: 5_000 }, 30_000), tooBig);
+    await e.admit(request(), 'openai', 'gpt-x', { max_tokens: 3_000 }, 30_000);
+    // A request without a limit reserves the default (4,096 tokens here: 4 x COST and more) and no longer fits.
+    await assert.rejects(e.admit(request(), 'openai', 'gpt-x', { model: 'gpt-x' }, BODY_BYTES), tooBig);
+    await e.admit(request(), 'openai', 'gpt-x', { max_tokens: 100 }, 0);
+    await e.onApplicationShutdown();
+    assert.equal(ledger.book.settledAmount, COST, 'refusals spend nothing');
+  });
+
+  it('holds the estimate while a request runs and replaces it by the real cost when it ends', async () => {
+    // The whole budget in one lease: nothing unleased to borrow from.
+    const ledger = new FakeLedger(COST * 10n, COST * 10n);
+    const e = enforcer(ledger);
+    const a = request();
+    await e.admit(a, 'openai', 'gpt-x', { max_tokens: 5_000 }, BODY_BYTES); // 0.5 + 5 = 5.5 x COST
+    // 5 x COST more does not fit beside it...
+    await assert.rejects(e.admit(request(), 'openai', 'gpt-x', { max_tokens: 4_500 }, BODY_BYTES), tooBig);
+    a.usage = USAGE; // ...but a cost 1 x COST in the end: its reservation is released down to that
+    e.complete(a);
+    const c = request();
+    await e.admit(c, 'openai', 'gpt-x', { max_tokens: 4_500 }, BODY_BYTES);
+    c.usage = USAGE;
+    e.complete(c);
+    await e.onApplicationShutdown();
+    assert.equal(ledger.book.settledAmount, COST * 2n, 'the ledger is told real costs, never estimates');
+  });
+
+  it('does not let concurrent reservations together pass what the instance saw left', async () => {
+    const ledger = new FakeLedger(COST * 10n, COST * 2n);
+    const a = enforcer(ledger, 64, 'gw-a');
+    const burst = async (e: BudgetEnforcer): Promise<RequestContext[]> => {
+      const ctxs = Array.from({ length: 20 }, () => request());
+      const results = await Promise.allSettled(
+        ctxs.map((ctx) => e.admit(ctx, 'openai', 'gpt-x', BODY, BODY_BYTES)),
+      );
+      for (const r of results) if (r.status === 'rejected') assert.ok(tooBig(r.reason), String(r.reason));
+      return ctxs.filter((ctx) => ctx.budget !== null);
+    };
+    // One instance, 20 requests of 1 x COST at once and none completing: 10 reserved (its lease of 2 and
+    // the 8 nobody holds), 10 refused before the provider. Before estimates all 20 were admitted.
+    const first = await burst(a);
+    assert.equal(first.length, 10);
+    // A second instance takes its own lease (2) and sees 6 unleased: it reserves 8 more. Each instance can
+    // borrow the budget no one holds, once: the bound in docs/ledger-design.md, min(K x C, lease + that).
+    const b = enforcer(ledger, 64, 'gw-b');
+    const second = await burst(b);
+    assert.equal(second.length, 8);
+    for (const ctx of [...first, ...second]) {
+      ctx.usage = USAGE;
+      (first.includes(ctx) ? a : b).complete(ctx);
+    }
+    await a.onApplicationShutdown();
+    await b.onApplicationShutdown();
+    assert.equal(ledger.book.settledAmount, COST * 18n);
+    assert.ok(ledger.book.settledAmount <= COST * 10n + (COST * 2n + COST * 8n) + (COST * 2n + COST * 6n));
+    // Once settled past its limit the budget refuses everything.
+    await assert.rejects(
+      enforcer(ledger, 64, 'gw-c').admit(request(), 'openai', 'gpt-x', BODY, BODY_BYTES),
+      refusal,
+    );
+  });
+
+  it('reserves tokens on a token budget', async () => {
+    const ledger = new FakeLedger(5_000n, 1_000n, 'tokens');
+    const e = enforcer(ledger);
+    await assert.rejects(e.admit(request(), 'openai', 'gpt-x', { max_tokens: 4_500 }, BODY_BYTES), tooBig);
+    const ok = request();
+    await e.admit(ok, 'openai', 'gpt-x', BODY, BODY_BYTES); // 1,000 + 500 tokens
+    ok.usage = USAGE;
+    e.complete(ok);
+    await e.onApplicationShutdown();
+    assert.equal(ledger.book.settledAmount, 1_500n);
   });
 });

@@ -118,7 +118,7 @@ export class ProxyService {
     const mapping = await this.firewall.inspectRequest(ir, req);
     const reencode = guarded || mapping !== null;
     // Hard budgets: refused here (429 insufficient_quota) before anything goes upstream.
-    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served);
+    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served, body, req.rawBody?.length ?? 0);
 
     const abort = new AbortController();
     reply.raw.once('close', () => {

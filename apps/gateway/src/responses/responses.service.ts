@@ -120,7 +120,7 @@ export class ResponsesService {
       rewritten ||= mapping !== null;
     }
     // Hard budgets: refused here (429 insufficient_quota) before anything goes upstream.
-    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served);
+    await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served, body, req.rawBody?.length ?? 0);
     let failure: ProtocolError | null = null;
     for (const provider of route.chain) {
       ctx.provider = provider.name;
