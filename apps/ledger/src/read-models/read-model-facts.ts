@@ -1,4 +1,4 @@
-import type { UsageRecordedV1 } from '@sluice/events';
+import type { NormalizedUsage, UsageRecordedV1 } from '@sluice/events';
 import { isAccountingError } from '../accounting/domain/accounting.errors';
 import { findPrice, type PriceCatalogueState } from '../accounting/domain/price-catalogue';
 import { costUsage } from '../accounting/domain/usage-costing';
@@ -101,28 +101,167 @@ export type UsageHourDelta = {
   unpricedRequests: number;
 };
 
+/** The row of usage_hourly a request (or a correction of it) is counted in. */
+export type UsageHourKey = { hour: string; teamId: string; keyId: string; model: string; provider: string };
+
+/** What a correction changes in a usage_hourly row (requests and errors never change). */
+export type UsageCorrectionDelta = {
+  costNanoUsd: bigint;
+  providerCostNanoUsd: bigint;
+  inputUncachedTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+};
+
+export const ZERO_CORRECTION: UsageCorrectionDelta = {
+  costNanoUsd: 0n,
+  providerCostNanoUsd: 0n,
+  inputUncachedTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  outputTokens: 0,
+  reasoningTokens: 0,
+};
+
+/** The corrected usage event as the audit record holds it. */
+export type CorrectedRequest = {
+  teamId: string;
+  provider: string | null;
+  modelServed: string | null;
+  modelRequested: string | null;
+  /** The usage event's occurredAt: the correction reprices at it, like the books. */
+  occurredAt: string;
+  costStatus: CostFacts['status'];
+  chargeNanoUsd: bigint | null;
+  providerCostNanoUsd: bigint | null;
+  usage: NormalizedUsage;
+};
+
+export type CorrectionEffect = {
+  delta: UsageCorrectionDelta;
+  /** The books reverse transfers of the corrected event (then a second correction of it is refused). */
+  reverses: boolean;
+  /** The correction itself books transfers (a correction of it reverses them). */
+  booksTransfers: boolean;
+};
+
+/**
+ * What `ledger.correction.v1` of a usage event changes in usage per hour, mirroring the books' recipe
+ * (`postCorrection` after `AccountingProjector.correct`): the original charge and provider cost are reversed
+ * when the books posted any, and with corrected usage the request is repriced at its own time and catalogue
+ * version (`maxVersion`, the latest version in force when the original was projected) and charged again;
+ * the tokens then become the corrected ones. Returns null when the books refuse the correction (the
+ * replacement cannot be priced or attributed): then it changes nothing here either.
+ */
+export function usageCorrectionEffect(
+  original: CorrectedRequest,
+  correctedUsage: NormalizedUsage | undefined,
+  catalogue: PriceCatalogueState,
+  maxVersion: number | undefined,
+): CorrectionEffect | null {
+  const charge = original.chargeNanoUsd ?? 0n;
+  const providerCost = original.providerCostNanoUsd ?? 0n;
+  // The books posted transfers for a priced request with a non-zero charge or provider cost.
+  const reverses = original.costStatus === 'priced' && (charge > 0n || providerCost > 0n);
+  const delta: UsageCorrectionDelta = { ...ZERO_CORRECTION };
+  if (reverses) {
+    delta.costNanoUsd -= charge;
+    delta.providerCostNanoUsd -= providerCost;
+  }
+  let replacementLegs = false;
+  // The books reprice only a usage event they applied (priced, or no tokens at all).
+  const applied = original.costStatus === 'priced' || original.costStatus === 'no_usage';
+  if (correctedUsage && applied) {
+    if (tokenTotal(correctedUsage) > 0) {
+      const model = original.modelServed ?? original.modelRequested;
+      if (original.provider === null || model === null) return null;
+      let price;
+      try {
+        price = findPrice(catalogue, {
+          provider: original.provider,
+          model,
+          teamId: original.teamId,
+          occurredAt: original.occurredAt,
+          maxVersion,
+        });
+      } catch (err) {
+        if (isAccountingError(err)) return null;
+        throw err;
+      }
+      if (!price) return null;
+      const c = costUsage(correctedUsage, price);
+      delta.costNanoUsd += c.chargeNanoUsd;
+      delta.providerCostNanoUsd += c.providerCostNanoUsd;
+      replacementLegs = c.chargeNanoUsd > 0n || c.providerCostNanoUsd > 0n;
+    }
+    delta.inputUncachedTokens = correctedUsage.inputUncachedTokens - original.usage.inputUncachedTokens;
+    delta.cacheReadTokens = correctedUsage.cacheReadTokens - original.usage.cacheReadTokens;
+    delta.cacheWriteTokens = correctedUsage.cacheWriteTokens - original.usage.cacheWriteTokens;
+    delta.outputTokens = correctedUsage.outputTokens - original.usage.outputTokens;
+    delta.reasoningTokens = correctedUsage.reasoningTokens - original.usage.reasoningTokens;
+  }
+  return { delta, reverses, booksTransfers: reverses || replacementLegs };
+}
+
+/** A correction of a correction reverses what that one booked, so it takes back exactly its delta. */
+export function negateCorrection(d: UsageCorrectionDelta): UsageCorrectionDelta {
+  return {
+    costNanoUsd: -d.costNanoUsd,
+    providerCostNanoUsd: -d.providerCostNanoUsd,
+    inputUncachedTokens: -d.inputUncachedTokens,
+    cacheReadTokens: -d.cacheReadTokens,
+    cacheWriteTokens: -d.cacheWriteTokens,
+    outputTokens: -d.outputTokens,
+    reasoningTokens: -d.reasoningTokens,
+  };
+}
+
 /** A row of provider_quality_hourly as the fold builds it (the hour as an ISO string). */
 export type QualityHourDelta = Omit<QualityHour, 'hour'> & { hour: string };
+
+/** The usage_hourly row of a request: the UTC hour it was received in, team, key, model served, provider. */
+export function usageHourKey(d: {
+  receivedAt: string;
+  teamId: string;
+  keyId: string | null;
+  modelServed: string | null;
+  modelRequested: string | null;
+  provider: string | null;
+}): UsageHourKey {
+  return {
+    hour: hourOf(d.receivedAt),
+    teamId: d.teamId,
+    keyId: d.keyId ?? '',
+    model: d.modelServed ?? d.modelRequested ?? '',
+    provider: d.provider ?? '',
+  };
+}
 
 /** Folds usage events (already deduplicated) into per-hour deltas, keyed as the tables are. */
 export class HourlyFold {
   readonly usage = new Map<string, UsageHourDelta>();
   readonly quality = new Map<string, QualityHourDelta>();
 
-  add(d: UsageRecordedV1, cost: CostFacts): void {
-    const hour = hourOf(d.receivedAt);
-    const model = d.modelServed ?? d.modelRequested ?? '';
-    const provider = d.provider ?? '';
-    const keyId = d.keyId ?? '';
-    const uKey = JSON.stringify([hour, d.teamId, keyId, model, provider]);
+  /** Adds a correction's delta to the row of the request it corrects (no request is counted). */
+  addCorrection(k: UsageHourKey, delta: UsageCorrectionDelta): void {
+    const u = this.usageRow(k);
+    u.costNanoUsd += delta.costNanoUsd;
+    u.providerCostNanoUsd += delta.providerCostNanoUsd;
+    u.inputUncachedTokens += delta.inputUncachedTokens;
+    u.cacheReadTokens += delta.cacheReadTokens;
+    u.cacheWriteTokens += delta.cacheWriteTokens;
+    u.outputTokens += delta.outputTokens;
+    u.reasoningTokens += delta.reasoningTokens;
+  }
+
+  private usageRow(k: UsageHourKey): UsageHourDelta {
+    const uKey = JSON.stringify([k.hour, k.teamId, k.keyId, k.model, k.provider]);
     let u = this.usage.get(uKey);
     if (!u) {
       u = {
-        hour,
-        teamId: d.teamId,
-        keyId,
-        model,
-        provider,
+        ...k,
         requests: 0,
         errors: 0,
         inputUncachedTokens: 0,
@@ -136,6 +275,13 @@ export class HourlyFold {
       };
       this.usage.set(uKey, u);
     }
+    return u;
+  }
+
+  add(d: UsageRecordedV1, cost: CostFacts): void {
+    const k = usageHourKey(d);
+    const { hour, model } = k;
+    const u = this.usageRow(k);
     u.requests += 1;
     if (isRequestError(d.status, d.errorCode)) u.errors += 1;
     u.inputUncachedTokens += d.usage.inputUncachedTokens;

@@ -23,6 +23,7 @@ const KEYS: Record<ReadModelTable, string> = {
   request_audit: 'request_id',
   usage_hourly: `concat_ws('/', to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'), team_id, key_id, model, provider)`,
   provider_quality_hourly: `concat_ws('/', provider, model, to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'))`,
+  usage_corrections: 'event_id::text',
 };
 
 /**
@@ -50,7 +51,7 @@ export async function rebuildReadModelsAndDiff(
     await tx.query(`CREATE TABLE ${fresh}.${t} (LIKE ${live}.${t} INCLUDING ALL)`);
   }
   const store = new EventStore(schema);
-  const projector = new ReadModelsProjector(scratch);
+  const projector = new ReadModelsProjector(scratch, schema);
   const events = await replayUpTo(tx, store, projector, READ_MODEL_EVENT_TYPES, upTo, batchSize);
   const differences: ReadModelDifference[] = [];
   for (const t of READ_MODEL_TABLES) {

@@ -3,22 +3,39 @@ import type { Projector, StoredEvent } from '@sluice/event-store';
 import { USAGE_RECORDED_V1, type UsageRecordedV1 } from '@sluice/events';
 import { isAccountingError } from '../accounting/domain/accounting.errors';
 import {
+  LEDGER_CORRECTION_V1,
+  ledgerCorrectionV1Schema,
+  type LedgerCorrectionV1,
+} from '../accounting/domain/ledger-events';
+import {
   EMPTY_PRICE_CATALOGUE,
   PRICE_PUBLISHED_V1,
   applyPricePublished,
   type PriceCatalogueState,
 } from '../accounting/domain/price-catalogue';
 import { parseUsageRecordedV1 } from '../ingest/usage-recorded.parser';
-import { costFacts, HourlyFold, type CostFacts } from './read-model-facts';
+import {
+  costFacts,
+  HourlyFold,
+  negateCorrection,
+  usageCorrectionEffect,
+  usageHourKey,
+  ZERO_CORRECTION,
+  type CorrectionEffect,
+  type CostFacts,
+  type UsageCorrectionDelta,
+  type UsageHourKey,
+} from './read-model-facts';
 
 export const READ_MODELS_PROJECTOR = 'read_models';
-export const READ_MODEL_EVENT_TYPES = [PRICE_PUBLISHED_V1, USAGE_RECORDED_V1] as const;
+export const READ_MODEL_EVENT_TYPES = [PRICE_PUBLISHED_V1, USAGE_RECORDED_V1, LEDGER_CORRECTION_V1] as const;
 /** The tables this projector writes, all rebuilt and compared by `rebuild`. */
 export const READ_MODEL_TABLES = [
   'read_model_prices',
   'request_audit',
   'usage_hourly',
   'provider_quality_hourly',
+  'usage_corrections',
 ] as const;
 
 const AUDIT_COLUMNS = [
@@ -69,6 +86,44 @@ const AUDIT_COLUMNS = [
 const AUDIT_ROWS_PER_INSERT = 500;
 
 type Usage = { e: StoredEvent; d: UsageRecordedV1; cost: CostFacts };
+/** A correction with the catalogue as of its place in the stream (the books reprice with that one). */
+type Correction = { e: StoredEvent; d: LedgerCorrectionV1; catalogue: PriceCatalogueState };
+
+type AuditTarget = {
+  received_at: Date;
+  occurred_at: Date;
+  team_id: string;
+  key_id: string | null;
+  model_served: string | null;
+  model_requested: string | null;
+  provider: string | null;
+  cost_status: CostFacts['status'];
+  charge_nano_usd: string | null;
+  provider_cost_nano_usd: string | null;
+  input_uncached_tokens: string;
+  cache_read_tokens: string;
+  cache_write_tokens: string;
+  output_tokens: string;
+  reasoning_tokens: string;
+  catalogue_version: number | null;
+};
+
+type CorrectionRow = {
+  request_event_id: string;
+  hour: Date;
+  team_id: string;
+  key_id: string;
+  model: string;
+  provider: string;
+  books_transfers: boolean;
+  cost_nano_usd: string;
+  provider_cost_nano_usd: string;
+  input_uncached_tokens: string;
+  cache_read_tokens: string;
+  cache_write_tokens: string;
+  output_tokens: string;
+  reasoning_tokens: string;
+};
 
 // The placeholder tuple of the n-th row of an audit INSERT ("($42, $43, ...)"), the same for every batch:
 // built once rather than 41 template strings per row.
@@ -94,10 +149,12 @@ export class ReadModelsProjector implements Projector {
   readonly name = READ_MODELS_PROJECTOR;
   readonly types = READ_MODEL_EVENT_TYPES;
   private readonly s: string;
+  private readonly events: string;
 
-  /** `schema`: where the read-model tables are (a scratch schema for a rebuild). */
-  constructor(schema: string) {
+  /** `schema`: where the read-model tables are (a scratch schema for a rebuild); events come from `eventSchema`. */
+  constructor(schema: string, eventSchema: string = schema) {
     this.s = quoteIdent(schema);
+    this.events = `${quoteIdent(eventSchema)}.events`;
   }
 
   async apply(tx: SqlExecutor, events: readonly StoredEvent[]): Promise<void> {
@@ -105,6 +162,7 @@ export class ReadModelsProjector implements Projector {
     let catalogue = await this.loadCatalogue(tx);
     const published: StoredEvent[] = [];
     const usage: Usage[] = [];
+    const corrections: Correction[] = [];
     for (const e of events) {
       if (e.type === PRICE_PUBLISHED_V1) {
         try {
@@ -115,6 +173,12 @@ export class ReadModelsProjector implements Projector {
           // The books refuse an invalid or conflicting publication too: it prices nothing.
           if (!isAccountingError(err)) throw err;
         }
+        continue;
+      }
+      if (e.type === LEDGER_CORRECTION_V1) {
+        // An invalid correction is refused by the books too: it corrects nothing.
+        const c = ledgerCorrectionV1Schema.safeParse(e.data);
+        if (c.success) corrections.push({ e, d: c.data, catalogue });
         continue;
       }
       const parsed = parseUsageRecordedV1(e.data);
@@ -139,8 +203,137 @@ export class ReadModelsProjector implements Projector {
       // A request id seen twice in one batch (or before) is inserted once: the set holds its first event.
       if (inserted.delete(u.e.eventId)) fold.add(u.d, u.cost);
     }
+    // After the batch's audit rows: a correction may name a request of this very batch.
+    for (const c of corrections) await this.correct(tx, c, fold);
     await this.addUsage(tx, fold);
     await this.addQuality(tx, fold);
+  }
+
+  /**
+   * A correction in usage per hour, as the books post it: counted in the hour and row of the request it
+   * comes down to (a correction of a correction takes back what that one added), once per correction event
+   * (its `usage_corrections` row is the dedupe row), and not at all when the books refuse it (a second
+   * reversal of the same event, a replacement that cannot be priced). Corrections of anything but usage
+   * (top-ups, expiries, holds) are not usage and change nothing here.
+   */
+  private async correct(tx: SqlExecutor, c: Correction, fold: HourlyFold): Promise<void> {
+    const target = c.d.correctsEventId;
+    let key: UsageHourKey;
+    let requestEventId: string;
+    let effect: CorrectionEffect | null;
+    const [audit] = await tx.query<AuditTarget>(
+      `SELECT a.received_at, a.occurred_at, a.team_id, a.key_id, a.model_served, a.model_requested, a.provider,
+              a.cost_status, a.charge_nano_usd::text AS charge_nano_usd,
+              a.provider_cost_nano_usd::text AS provider_cost_nano_usd,
+              a.input_uncached_tokens::text AS input_uncached_tokens, a.cache_read_tokens::text AS cache_read_tokens,
+              a.cache_write_tokens::text AS cache_write_tokens, a.output_tokens::text AS output_tokens,
+              a.reasoning_tokens::text AS reasoning_tokens,
+              -- The latest catalogue version projected before the request: the books reprice at it.
+              (SELECT max(p.version) FROM ${this.s}.read_model_prices p
+                 JOIN ${this.events} pe ON pe.event_id = p.event_id
+                 JOIN ${this.events} oe ON oe.event_id = a.event_id
+                WHERE (pe.tx_id, pe.position) < (oe.tx_id, oe.position)) AS catalogue_version
+         FROM ${this.s}.request_audit a WHERE a.event_id = $1::uuid`,
+      [target],
+    );
+    if (audit) {
+      key = usageHourKey({
+        receivedAt: audit.received_at.toISOString(),
+        teamId: audit.team_id,
+        keyId: audit.key_id,
+        modelServed: audit.model_served,
+        modelRequested: audit.model_requested,
+        provider: audit.provider,
+      });
+      requestEventId = target;
+      effect = usageCorrectionEffect(
+        {
+          teamId: audit.team_id,
+          provider: audit.provider,
+          modelServed: audit.model_served,
+          modelRequested: audit.model_requested,
+          occurredAt: audit.occurred_at.toISOString(),
+          costStatus: audit.cost_status,
+          chargeNanoUsd: audit.charge_nano_usd === null ? null : BigInt(audit.charge_nano_usd),
+          providerCostNanoUsd:
+            audit.provider_cost_nano_usd === null ? null : BigInt(audit.provider_cost_nano_usd),
+          usage: {
+            inputUncachedTokens: Number(audit.input_uncached_tokens),
+            cacheReadTokens: Number(audit.cache_read_tokens),
+            cacheWriteTokens: Number(audit.cache_write_tokens),
+            outputTokens: Number(audit.output_tokens),
+            reasoningTokens: Number(audit.reasoning_tokens),
+          },
+        },
+        c.d.correctedUsage,
+        c.catalogue,
+        audit.catalogue_version ?? 0,
+      );
+    } else {
+      const [prior] = await tx.query<CorrectionRow>(
+        `SELECT request_event_id::text AS request_event_id, hour, team_id, key_id, model, provider, books_transfers,
+                cost_nano_usd::text AS cost_nano_usd, provider_cost_nano_usd::text AS provider_cost_nano_usd,
+                input_uncached_tokens::text AS input_uncached_tokens, cache_read_tokens::text AS cache_read_tokens,
+                cache_write_tokens::text AS cache_write_tokens, output_tokens::text AS output_tokens,
+                reasoning_tokens::text AS reasoning_tokens
+           FROM ${this.s}.usage_corrections WHERE event_id = $1::uuid`,
+        [target],
+      );
+      if (!prior) return; // not usage (or unknown, which the books refuse)
+      key = {
+        hour: prior.hour.toISOString(),
+        teamId: prior.team_id,
+        keyId: prior.key_id,
+        model: prior.model,
+        provider: prior.provider,
+      };
+      requestEventId = prior.request_event_id;
+      // The books reverse what that correction booked; if it booked nothing, this one changes nothing.
+      effect = {
+        delta: prior.books_transfers ? negateCorrection(correctionDelta(prior)) : { ...ZERO_CORRECTION },
+        reverses: prior.books_transfers,
+        booksTransfers: prior.books_transfers,
+      };
+    }
+    if (effect === null) return;
+    if (effect.reverses) {
+      // A transfer is reversed at most once: the books refuse a second correction of the same event.
+      const [again] = await tx.query(
+        `SELECT 1 FROM ${this.s}.usage_corrections WHERE corrects_event_id = $1::uuid AND event_id <> $2::uuid LIMIT 1`,
+        [target, c.e.eventId],
+      );
+      if (again) return;
+    }
+    const d = effect.delta;
+    const inserted = await tx.query(
+      `INSERT INTO ${this.s}.usage_corrections (event_id, corrects_event_id, request_event_id, event_position, hour,
+         team_id, key_id, model, provider, reverses, books_transfers, cost_nano_usd, provider_cost_nano_usd,
+         input_uncached_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens)
+       VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::timestamptz, $6, $7, $8, $9, $10, $11, $12::numeric,
+               $13::numeric, $14, $15, $16, $17, $18)
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [
+        c.e.eventId,
+        target,
+        requestEventId,
+        c.e.position,
+        key.hour,
+        key.teamId,
+        key.keyId,
+        key.model,
+        key.provider,
+        effect.reverses,
+        effect.booksTransfers,
+        d.costNanoUsd.toString(),
+        d.providerCostNanoUsd.toString(),
+        d.inputUncachedTokens,
+        d.cacheReadTokens,
+        d.cacheWriteTokens,
+        d.outputTokens,
+        d.reasoningTokens,
+      ],
+    );
+    if (inserted.length > 0) fold.addCorrection(key, d);
   }
 
   private async loadCatalogue(tx: SqlExecutor): Promise<PriceCatalogueState> {
@@ -316,4 +509,16 @@ export class ReadModelsProjector implements Projector {
       ],
     );
   }
+}
+
+function correctionDelta(r: CorrectionRow): UsageCorrectionDelta {
+  return {
+    costNanoUsd: BigInt(r.cost_nano_usd),
+    providerCostNanoUsd: BigInt(r.provider_cost_nano_usd),
+    inputUncachedTokens: Number(r.input_uncached_tokens),
+    cacheReadTokens: Number(r.cache_read_tokens),
+    cacheWriteTokens: Number(r.cache_write_tokens),
+    outputTokens: Number(r.output_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
+  };
 }
