@@ -177,7 +177,6 @@ export type LedgerConfig = SharedConfig & {
   consumerGroup: string;
   projectionBatch: number;
   projectionIdleMs: number;
-  /** Worker threads for the projection loops, 0 to 3 (distributed mode; the embedded database keeps them in-process). */
   /** Spend leases: each grant's share of the limit (basis points), its lifetime, the expiry sweep's period. */
   budgets: {
     leaseShareBps: number;
