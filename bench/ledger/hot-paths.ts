@@ -4,7 +4,13 @@
 import { v5 as uuidv5 } from 'uuid';
 import { usageRecordedV1Schema } from '@sluice/events';
 import { SLUICE_LEDGER_NAMESPACE } from '../../apps/ledger/src/accounting/domain/accounts';
-import { deriveTransferId } from '../../apps/ledger/src/accounting/domain/transfer';
+import {
+  assertWellFormed,
+  canonical,
+  canonicalTransfer,
+  deriveTransferId,
+  makeTransfer,
+} from '../../apps/ledger/src/accounting/domain/transfer';
 import { parseUsageRecordedV1 } from '../../apps/ledger/src/ingest/usage-recorded.parser';
 import { benchUsageEvent } from './ledger-bench';
 
@@ -40,4 +46,38 @@ cpuUsPerCall('transfer id, uuid v5', names.length * rounds, () => {
 });
 cpuUsPerCall('transfer id, deriveTransferId (node:crypto)', names.length * rounds, () => {
   for (let k = 0; k < rounds; k++) for (const n of names) deriveTransferId(n, 'provider_cost');
+});
+const transfers = names.map((n) =>
+  makeTransfer({
+    eventId: n,
+    leg: 'provider_cost',
+    debitAccountId: 'team:team-7',
+    creditAccountId: 'provider:openai',
+    amountNanoUsd: 123_456_789n,
+    code: 'usage.provider_cost',
+    bookedAt: '2026-11-27T12:00:00.000Z',
+    ref: {
+      requestId: `req-${n}`,
+      provider: 'openai',
+      model: 'gpt-4.1-mini',
+      listPriceVersion: '3',
+      teamPriceVersion: '',
+      priceBasis: 'list_plus_margin',
+      tier: 'standard',
+      teamExactFemtoUsd: '123456789000000',
+      providerExactFemtoUsd: '111111111000000',
+    },
+  }),
+);
+cpuUsPerCall('transfer body text, generic canonical', transfers.length * rounds, () => {
+  for (let k = 0; k < rounds; k++) for (const t of transfers) canonical(t);
+});
+cpuUsPerCall('transfer body text, canonicalTransfer', transfers.length * rounds, () => {
+  for (let k = 0; k < rounds; k++) for (const t of transfers) canonicalTransfer(t);
+});
+cpuUsPerCall('assertWellFormed, a copy (id derived again)', transfers.length * rounds, () => {
+  for (let k = 0; k < rounds; k++) for (const t of transfers) assertWellFormed({ ...t });
+});
+cpuUsPerCall('assertWellFormed, as made (id remembered)', transfers.length * rounds, () => {
+  for (let k = 0; k < rounds; k++) for (const t of transfers) assertWellFormed(t);
 });

@@ -17,8 +17,10 @@ import { RequestAuditRepository } from './audit/request-audit.repository';
 import { LedgerHealthController } from './health/health.controller';
 import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';
 import { UsageConsumer } from './ingest/usage.consumer';
-import { LEDGER_EVENT_STORE, LEDGER_SHARED_READS, UsageIngestService } from './ingest/usage-ingest.service';
+import { LEDGER_EVENT_STORE, UsageIngestService } from './ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from './ledger.runtime';
+import { createLedgerRunners, LEDGER_RUNNERS } from './projections/ledger-runners';
+import { ProjectionThreadService } from './projections/projection-thread.service';
 import { ExportsController } from './read-models/exports.controller';
 import { ReadModelsResolver } from './read-models/read-models.resolver';
 import { ReadModelsService } from './read-models/read-models.service';
@@ -27,6 +29,8 @@ import { ReadModelsService } from './read-models/read-models.service';
 export class LedgerModule {
   static forRoot(runtime: LedgerRuntime): DynamicModule {
     const store = new EventStore(LEDGER_SCHEMA);
+    // The books, the read models and the hash chain read each batch of the store once between them.
+    const shared = new SharedReads(store);
     return {
       module: LedgerModule,
       imports: [
@@ -46,8 +50,20 @@ export class LedgerModule {
       providers: [
         { provide: LEDGER_RUNTIME, useValue: runtime },
         { provide: LEDGER_EVENT_STORE, useValue: store },
-        // The books, the read models and the hash chain read each batch of the store once between them.
-        { provide: LEDGER_SHARED_READS, useValue: new SharedReads(store) },
+        {
+          provide: LEDGER_RUNNERS,
+          useValue: createLedgerRunners(runtime.db, store, shared, {
+            batchSize: runtime.config.projectionBatch,
+            idleMs: runtime.config.projectionIdleMs,
+            onError: (projector, err) =>
+              runtime.logger.warn(
+                { projector, err: err instanceof Error ? err.message : String(err) },
+                'projection failed; retrying',
+              ),
+          }),
+        },
+        // Before the services that start the runners' loops: in distributed mode they run in a worker thread.
+        ProjectionThreadService,
         { provide: REQUEST_AUDIT_REPOSITORY, useValue: new RequestAuditRepository(runtime.db) },
         // The master key and team keys from ledger.api_keys, fed by the gateway's identity events.
         ...LEDGER_IDENTITY_PROVIDERS,

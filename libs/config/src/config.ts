@@ -81,6 +81,7 @@ const ledgerSchema = z.object({
   SLUICE_LEDGER_GROUP: z.string().default('sluice-ledger'),
   SLUICE_PROJECTION_BATCH: positiveInt(1000),
   SLUICE_PROJECTION_IDLE_MS: positiveInt(100),
+  SLUICE_PROJECTION_THREADS: z.coerce.number().int().min(0).max(3).default(1),
   SLUICE_BUDGET_LEASE_BPS: z.coerce.number().int().min(1).max(10_000).default(500),
   SLUICE_BUDGET_LEASE_TTL_S: positiveInt(300),
   SLUICE_BUDGET_SWEEP_MS: positiveInt(10_000),
@@ -177,6 +178,8 @@ export type LedgerConfig = SharedConfig & {
   consumerGroup: string;
   projectionBatch: number;
   projectionIdleMs: number;
+  /** Worker threads for the projection loops, 0 to 3 (distributed mode; the embedded database keeps them in-process). */
+  projectionThreads: 0 | 1 | 2 | 3;
   /** Spend leases: each grant's share of the limit (basis points), its lifetime, the expiry sweep's period. */
   budgets: {
     leaseShareBps: number;
@@ -328,6 +331,7 @@ export function loadLedgerConfig(env: Env, mode: Mode, cwd = process.cwd()): Led
     consumerGroup: l.SLUICE_LEDGER_GROUP,
     projectionBatch: l.SLUICE_PROJECTION_BATCH,
     projectionIdleMs: l.SLUICE_PROJECTION_IDLE_MS,
+    projectionThreads: l.SLUICE_PROJECTION_THREADS as 0 | 1 | 2 | 3,
     budgets: {
       leaseShareBps: l.SLUICE_BUDGET_LEASE_BPS,
       leaseTtlSeconds: l.SLUICE_BUDGET_LEASE_TTL_S,

@@ -33,6 +33,8 @@ export class ProjectionRunner {
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  /** Set when this projector's loop runs in another thread: `wake` is forwarded there, `start` does nothing. */
+  private remoteWake: (() => void) | null = null;
   private readonly checkpoints: string;
   private readonly lockKey: string;
 
@@ -93,14 +95,24 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * This projector's loop runs elsewhere (the ledger's projection thread): `start` becomes a no-op and `wake`
+   * forwards to `wake`. `runOnce`/`catchUp` still work here; the advisory lock keeps the two from applying the
+   * same batch.
+   */
+  runElsewhere(wake: () => void): void {
+    this.remoteWake = wake;
+  }
+
   start(): void {
-    if (this.running) return;
+    if (this.running || this.remoteWake) return;
     this.running = true;
     this.loop = this.run();
   }
 
   /** Asks the runner to look now instead of at the next poll (after a local append). */
   wake(): void {
+    if (this.remoteWake) this.remoteWake();
     this.wakeUp?.();
   }
 

@@ -162,9 +162,10 @@ export class AccountingProjector implements Projector {
     });
     if (fresh.length === 0) return;
     const batch: Batch = { tx, ledger: new LedgerSession(tx, this.schema), inbox: new Map() };
-    // One lock and one lookup for the whole batch instead of several per event.
+    // One lock for the whole batch instead of several per event; events the inbox has not seen have booked
+    // nothing (inbox row and transfers commit together), so their transfers need no lookup.
     await batch.ledger.lockAccounts(predictedAccounts(fresh));
-    await batch.ledger.loadEvents(fresh.map((e) => e.eventId));
+    batch.ledger.markUnbooked(fresh.map((e) => e.eventId));
     let catalogue = await this.loadCatalogue(tx);
     for (const e of fresh) {
       let outcome: Outcome;

@@ -1,17 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import type { SqlExecutor } from '@sluice/database';
-import { ProjectionRunner, type EventStore, type NewEvent, type SharedReads } from '@sluice/event-store';
-import {
-  LEDGER_EVENT_STORE,
-  LEDGER_SHARED_READS,
-  streamFor,
-  UsageIngestService,
-} from '../ingest/usage-ingest.service';
+import type { EventStore, NewEvent, ProjectionRunner } from '@sluice/event-store';
+import { LEDGER_EVENT_STORE, streamFor, UsageIngestService } from '../ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
-import { AccountingProjector } from './accounting.projector';
+import { LEDGER_RUNNERS, type LedgerRunners } from '../projections/ledger-runners';
 import { SLUICE_LEDGER_NAMESPACE } from './domain/accounts';
-import { EventChainProjector } from './event-chain';
 import { DEFAULT_PRICE_PUBLICATIONS } from './domain/default-price-catalogue';
 import { PRICE_PUBLISHED_V1 } from './domain/price-catalogue';
 
@@ -95,34 +89,10 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
     @Inject(LEDGER_EVENT_STORE) private readonly store: EventStore,
     ingest: UsageIngestService,
-    @Inject(LEDGER_SHARED_READS) shared: SharedReads,
+    @Inject(LEDGER_RUNNERS) runners: LedgerRunners,
   ) {
-    this.runner = new ProjectionRunner(rt.db, store, LEDGER_SCHEMA, new AccountingProjector(LEDGER_SCHEMA), {
-      batchSize: rt.config.projectionBatch,
-      idleMs: rt.config.projectionIdleMs,
-      shared,
-      onError: (err: unknown) =>
-        rt.logger.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'accounting projection failed; retrying',
-        ),
-    });
-    this.chainRunner = new ProjectionRunner(
-      rt.db,
-      store,
-      LEDGER_SCHEMA,
-      new EventChainProjector(LEDGER_SCHEMA),
-      {
-        batchSize: rt.config.projectionBatch,
-        idleMs: rt.config.projectionIdleMs,
-        shared,
-        onError: (err: unknown) =>
-          rt.logger.warn(
-            { err: err instanceof Error ? err.message : String(err) },
-            'event chain failed; retrying',
-          ),
-      },
-    );
+    this.runner = runners.accounting;
+    this.chainRunner = runners.chain;
     ingest.onApplied(() => {
       this.runner.wake();
       this.chainRunner.wake();

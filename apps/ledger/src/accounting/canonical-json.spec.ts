@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { canonical as chainCanonical } from './event-chain';
-import { canonical as transferCanonical } from './domain/transfer';
+import {
+  assertWellFormed,
+  canonical as transferCanonical,
+  canonicalTransfer,
+  makeTransfer,
+  type Transfer,
+} from './domain/transfer';
 
 // Transfer body hashes and the event chain's digests are part of the books: the canonical JSON they hash
 // must stay the text the previous forms (below, as they were) produced, for any value.
@@ -65,5 +71,65 @@ describe('canonical JSON', () => {
     };
     assert.equal(chainCanonical(sparse({ b: undefined, a: [] })), '[1,null,,{"a":[],"b":null}]');
     assert.equal(transferCanonical(sparse({ b: undefined, a: 2n })), '[1,,,{"a":"2"}]');
+  });
+
+  it("a transfer's own form gives the generic text for transfers of any content, and for odd shapes", () => {
+    const text = fc.string({ unit: 'binary' });
+    const transfer = fc.record({
+      id: fc.uuid(),
+      kind: fc.constantFrom('single', 'pending', 'post', 'void', 'expire'),
+      debitAccountId: text,
+      creditAccountId: text,
+      amountNanoUsd: fc.bigInt(),
+      ledger: text,
+      code: text,
+      pendingId: fc.option(fc.uuid(), { nil: null }),
+      timeoutAt: fc.option(text, { nil: null }),
+      correctsTransferId: fc.option(fc.uuid(), { nil: null }),
+      eventId: fc.uuid(),
+      leg: text,
+      bookedAt: text,
+      ref: fc.dictionary(text, text),
+    });
+    // Odd shapes take the generic path: an extra key, a member left undefined, a value of another type.
+    const odd = fc.tuple(transfer, fc.string(), anything(true), fc.constantFrom('add', 'undefine', 'retype'));
+    fc.assert(
+      fc.property(transfer, (t) => {
+        assert.equal(canonicalTransfer(t as Transfer), transferCanonicalBefore(t));
+      }),
+      { numRuns: 3_000 },
+    );
+    fc.assert(
+      fc.property(odd, ([t, key, value, how]) => {
+        const o: Record<string, unknown> = { ...t };
+        if (how === 'add') o[key] = value;
+        else if (how === 'undefine') o[key in o ? key : 'ref'] = undefined;
+        else o['amountNanoUsd'] = value;
+        assert.equal(canonicalTransfer(o as unknown as Transfer), transferCanonicalBefore(o));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('the id check remembers ids makeTransfer derived, and still catches a changed id, event or leg', () => {
+    const t = makeTransfer({
+      eventId: '0190f1c2-0000-7000-8000-000000000001',
+      leg: 'provider_cost',
+      debitAccountId: 'team:a',
+      creditAccountId: 'provider:openai',
+      amountNanoUsd: 5n,
+      code: 'usage.provider_cost',
+      bookedAt: '2026-11-01T00:00:00Z',
+    });
+    assertWellFormed(t);
+    assertWellFormed({ ...t }); // a copy is derived again, and passes
+    for (const changed of [
+      { ...t, id: '0190f1c2-0000-7000-8000-000000000002' },
+      { ...t, leg: 'margin' },
+      { ...t, eventId: '0190f1c2-0000-7000-8000-000000000003' },
+    ])
+      assert.throws(() => assertWellFormed(changed), /id is not derived/);
+    t.leg = 'margin'; // the remembered transfer itself, edited after it was made
+    assert.throws(() => assertWellFormed(t), /id is not derived/);
   });
 });

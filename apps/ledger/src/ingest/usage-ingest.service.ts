@@ -7,8 +7,6 @@ import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.run
 import { parseUsageRecordedV1 } from './usage-recorded.parser';
 
 export const LEDGER_EVENT_STORE = Symbol('LEDGER_EVENT_STORE');
-/** The `SharedReads` of the ledger's event store, through which its projection runners read. */
-export const LEDGER_SHARED_READS = Symbol('LEDGER_SHARED_READS');
 
 /** A payer's events live in one stream, so its order is kept and appends to it serialise. */
 export function streamFor(subject: string): string {
