@@ -70,7 +70,7 @@ export class KafkaTransport implements EventTransport {
     return this.healthy;
   }
 
-  async publish(topic: string, events: readonly EventEnvelope[]): Promise<void> {
+  async publish(topic: string, events: readonly EventEnvelope[], json?: readonly string[]): Promise<void> {
     if (events.length === 0) return;
     try {
       await this.ensureTopic(topic);
@@ -79,9 +79,9 @@ export class KafkaTransport implements EventTransport {
         topic,
         acks: -1,
         timeout: this.options.publishTimeoutMs ?? 10_000,
-        messages: events.map((e) => ({
+        messages: events.map((e, i) => ({
           key: e.subject,
-          value: JSON.stringify(e),
+          value: json?.[i] ?? JSON.stringify(e),
           headers: { 'event-type': e.type, 'event-id': e.id },
         })),
       });

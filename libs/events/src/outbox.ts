@@ -51,7 +51,12 @@ export class Outbox {
   private relayBackoffMs = 0;
   private resyncTimer: NodeJS.Timeout | null = null;
   /** Fast-path batches inserted as claimed by this instance, waiting for the next publish. */
-  private unpublished: { events: readonly EventEnvelope[]; seqs: readonly string[] }[] = [];
+  /** Fast-path batches in the table, claimed by this instance, with each event's JSON text as inserted. */
+  private unpublished: {
+    events: readonly EventEnvelope[];
+    json: readonly string[];
+    seqs: readonly string[];
+  }[] = [];
   private publishTimer: NodeJS.Timeout | null = null;
   private publishing: Promise<void> | null = null;
 
@@ -169,12 +174,12 @@ export class Outbox {
       const direct = this.running && this.relayIdle && this.transport.isHealthy();
       // Otherwise the relay publishes in seq order: the fast-path rows still waiting go to it first.
       if (!direct) await this.handOverUnpublished();
-      const seqs = await this.insert(this.db, batch, direct);
+      const { seqs, json } = await this.insert(this.db, batch, direct);
       // Only after the insert committed: a failure leaves the batch in memory for the next try.
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
       if (direct) {
-        this.unpublished.push({ events: batch, seqs });
+        this.unpublished.push({ events: batch, json, seqs });
         this.schedulePublish();
       } else {
         this.leftToRelay();
@@ -205,6 +210,7 @@ export class Outbox {
     this.unpublished = [];
     this.publishing = this.publishInserted(
       groups.flatMap((g) => g.events),
+      groups.flatMap((g) => g.json),
       groups.flatMap((g) => g.seqs),
     ).finally(() => {
       this.publishing = null;
@@ -229,10 +235,14 @@ export class Outbox {
   }
 
   /** Publishes a batch the flush inserted as claimed; on failure hands its rows to the relay. */
-  private async publishInserted(batch: readonly EventEnvelope[], seqs: readonly string[]): Promise<void> {
+  private async publishInserted(
+    batch: readonly EventEnvelope[],
+    json: readonly string[],
+    seqs: readonly string[],
+  ): Promise<void> {
     if (batch.length === 0) return;
     try {
-      await this.transport.publish(this.options.topic, batch);
+      await this.transport.publish(this.options.topic, batch, json);
     } catch (err) {
       this.options.onError?.('relay', err);
       await this.db
@@ -259,8 +269,14 @@ export class Outbox {
    * One statement for the batch, sent as one JSON array: no per-element array escaping on the
    * client. With `claim`, the rows are inserted claimed by this instance; returns their seqs.
    */
-  private async insert(db: SqlExecutor, batch: readonly EventEnvelope[], claim = false): Promise<string[]> {
-    const json = `[${batch.map((e) => JSON.stringify(e)).join(',')}]`;
+  private async insert(
+    db: SqlExecutor,
+    batch: readonly EventEnvelope[],
+    claim = false,
+  ): Promise<{ seqs: string[]; json: string[] }> {
+    // Each event serialised once: the same texts go to the broker on the fast path (publishInserted).
+    const texts = batch.map((e) => JSON.stringify(e));
+    const json = `[${texts.join(',')}]`;
     const rows = claim
       ? await db.query<{ seq: string }>(
           `INSERT INTO ${this.options.table} (event_id, subject, payload, claimed_until, claimed_by)
@@ -274,7 +290,7 @@ export class Outbox {
            SELECT (e->>'id')::uuid, e->>'subject', e FROM jsonb_array_elements($1::jsonb) AS e`,
           [json],
         );
-    return rows.map((r) => r.seq);
+    return { seqs: rows.map((r) => r.seq), json: texts };
   }
 
   private async relay(): Promise<void> {

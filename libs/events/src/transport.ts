@@ -35,7 +35,11 @@ export type Subscription = { stop(): Promise<void> };
 export interface EventTransport {
   readonly kind: 'kafka' | 'in-process';
   /** Resolves once the events are durably accepted by the transport; rejects if they may not be. */
-  publish(topic: string, events: readonly EventEnvelope[]): Promise<void>;
+  /**
+   * `json`, when given, is each event's JSON text already made (the outbox serialises each event once, for
+   * its table and for the broker); a transport that sends text uses it instead of serialising again.
+   */
+  publish(topic: string, events: readonly EventEnvelope[], json?: readonly string[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** True while the transport can accept events (for /ready and the relay's backoff). */
   isHealthy(): boolean;

@@ -48,11 +48,14 @@ function fakeDb() {
 
 function fakeTransport(opts: { failFirst?: number } = {}) {
   const sends: string[][] = [];
+  /** The JSON texts handed over with each send (undefined: the transport would serialise itself). */
+  const texts: Array<readonly string[] | undefined> = [];
   let fail = opts.failFirst ?? 0;
   const transport: EventTransport = {
     kind: 'in-process',
-    async publish(_topic, events) {
+    async publish(_topic, events, json) {
       await Promise.resolve();
+      texts.push(json);
       if (fail > 0) {
         fail -= 1;
         throw new Error('broker down');
@@ -63,7 +66,7 @@ function fakeTransport(opts: { failFirst?: number } = {}) {
     isHealthy: () => true,
     close: () => Promise.resolve(),
   };
-  return { transport, sends };
+  return { transport, sends, texts };
 }
 
 const event = (n: number): EventEnvelope =>
@@ -94,7 +97,13 @@ const until = async (cond: () => boolean): Promise<void> => {
 describe('Outbox fast path', () => {
   it('publishes flushed batches from memory, in order, together within the linger, and empties the table', async () => {
     const { db, rows, statements } = fakeDb();
-    const { transport, sends } = fakeTransport();
+    const { transport, sends, texts } = fakeTransport();
+    const inserted: string[] = [];
+    const query = db.query.bind(db);
+    db.query = (sql: string, params?: unknown[]) => {
+      if (sql.trim().startsWith('INSERT')) inserted.push(params![0] as string);
+      return query(sql, params);
+    };
     const outbox = outboxOf(db, transport, 50);
     await outbox.start();
     await until(() => statements.filter((s) => s === 'UPDATE').length > 0); // the relay's first, empty pass
@@ -105,6 +114,12 @@ describe('Outbox fast path', () => {
     await outbox.flush();
     await until(() => sends.flat().length === 6);
     assert.deepEqual(sends, [['e0', 'e1', 'e2', 'e3', 'e4', 'e5']], 'one send for both batches, in order');
+    // Each event was serialised once: the broker gets the very texts the table got.
+    assert.deepEqual(
+      texts[0],
+      inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e))),
+    );
+    assert.equal(texts[0].length, 6);
     await until(() => rows.length === 0);
     await outbox.stop(1_000);
     assert.equal(outbox.backlog(), 0);
