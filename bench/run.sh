@@ -238,8 +238,13 @@ set_pid() { P_PID[$1]="$2"; }
 FIXED_RATE_JS="$YS_OUT/fixed-rate.js"
 PROFILE_SUMMARY_JS="$YS_OUT/profile-summary.js"
 
+# Every Node proxy (the gateway, the yardsticks, Portkey) runs with the Node options the Dockerfile and
+# the npm scripts give the gateway (a 64 MB young generation), so that none is compared on other runtime
+# settings; --env NODE_OPTIONS=... overrides them for the gateway alone.
+DEPLOYED_NODE_OPTIONS="--max-semi-space-size=64"
+
 start_yardstick() { # label js port
-  (UPSTREAM_URL="$MOCK" PORT="$3" exec taskset -c 1 node "$YS_OUT/$2") >"$STATE/$1.log" 2>&1 &
+  (UPSTREAM_URL="$MOCK" PORT="$3" NODE_OPTIONS="$DEPLOYED_NODE_OPTIONS" exec taskset -c 1 node "$YS_OUT/$2") >"$STATE/$1.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   for ((i = 0; i < 300; i++)); do grep -q YARDSTICK_URL "$STATE/$1.log" 2>/dev/null && break; sleep 0.1; done
@@ -261,7 +266,7 @@ if ((PEERS)); then
       { tail -5 "$STATE/portkey-install.log" >&2; die "npm ci in bench/peers/portkey failed"; }
   fi
   PORTKEY_VERSION="$(node -p "require('$PK/node_modules/@portkey-ai/gateway/package.json').version")"
-  (cd "$PK" && exec taskset -c 1 node --require ./immutable-headers-shim.cjs \
+  (cd "$PK" && NODE_OPTIONS="$DEPLOYED_NODE_OPTIONS" exec taskset -c 1 node --require ./immutable-headers-shim.cjs \
     node_modules/@portkey-ai/gateway/build/start-server.js --port="$PORTKEY_PORT" --headless) >"$STATE/portkey.log" 2>&1 &
   pk_pid=$!
   PIDS+=("$pk_pid")
@@ -301,7 +306,7 @@ start_gateway() {
   (cd "$STATE" && exec env SLUICE_HOST=127.0.0.1 SLUICE_GATEWAY_PORT="$port" SLUICE_MASTER_KEY="$MASTER_KEY" \
     DATABASE_URL="$DATABASE_URL" KAFKA_BROKERS="$KAFKA_BROKERS" SLUICE_CONFIG="$STATE/sluice.yaml" \
     SLUICE_MIGRATIONS_DIR="$MIGRATIONS" SLUICE_FIREWALL_MODE="$FIREWALL_MODE" SLUICE_GATEWAY_WORKERS="$workers" \
-    NODE_ENV=production "${GATEWAY_ENV[@]}" taskset -c "$cpus" node $flags "$main") >>"$STATE/$label.log" 2>&1 &
+    NODE_ENV=production NODE_OPTIONS="$DEPLOYED_NODE_OPTIONS" "${GATEWAY_ENV[@]}" taskset -c "$cpus" node $flags "$main") >>"$STATE/$label.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/ready" "$label"
