@@ -12,7 +12,7 @@ import { BudgetLeaseController } from './budgets/budget-lease.controller';
 import { PricePublishingResolver } from './accounting/price-publishing.resolver';
 import { BudgetResolver } from './budgets/budget.resolver';
 import { BudgetService } from './budgets/budget.service';
-import { ProjectionsService } from './audit/projections.service';
+import { ProjectionsService } from './projections/projections.service';
 import { RequestAuditRepository } from './audit/request-audit.repository';
 import { LedgerHealthController } from './health/health.controller';
 import { LEDGER_IDENTITY_PROVIDERS } from './identity/identity.providers';

@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import type { SqlExecutor } from '@sluice/database';
 import type { EventStore, NewEvent, ProjectionRunner } from '@sluice/event-store';
-import { LEDGER_EVENT_STORE, streamFor, UsageIngestService } from '../ingest/usage-ingest.service';
+import { LEDGER_EVENT_STORE, streamFor } from '../ingest/usage-ingest.service';
 import { LEDGER_RUNTIME, LEDGER_SCHEMA, type LedgerRuntime } from '../ledger.runtime';
 import { LEDGER_RUNNERS, type LedgerRunners } from '../projections/ledger-runners';
 import { SLUICE_LEDGER_NAMESPACE } from './domain/accounts';
@@ -80,7 +80,7 @@ export async function appendCommandEvent(
  * projector is the only writer of the books.
  */
 @Injectable()
-export class AccountingService implements OnModuleInit, OnApplicationShutdown {
+export class AccountingService {
   readonly runner: ProjectionRunner;
   /** Seals the event store's hash chain, block by block, behind the appends. */
   readonly chainRunner: ProjectionRunner;
@@ -88,24 +88,11 @@ export class AccountingService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(LEDGER_RUNTIME) private readonly rt: LedgerRuntime,
     @Inject(LEDGER_EVENT_STORE) private readonly store: EventStore,
-    ingest: UsageIngestService,
     @Inject(LEDGER_RUNNERS) runners: LedgerRunners,
   ) {
+    // Started, woken after each ingested batch and stopped by ProjectionsService; woken here after a command.
     this.runner = runners.accounting;
     this.chainRunner = runners.chain;
-    ingest.onApplied(() => {
-      this.runner.wake();
-      this.chainRunner.wake();
-    });
-  }
-
-  onModuleInit(): void {
-    this.runner.start();
-    this.chainRunner.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.runner.stop(), this.chainRunner.stop()]);
   }
 
   async findEvent(eventId: string): Promise<Array<{ subject: string; type: string }>> {

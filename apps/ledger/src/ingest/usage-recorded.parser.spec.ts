@@ -64,6 +64,26 @@ const oddValue = fc.oneof(
   fc.string({ maxLength: 5 }),
   fc.jsonValue({ maxDepth: 2 }),
 );
+/** The fields every usage.recorded.v1 event carries; older events lack the later ones. */
+const REQUIRED_FIELDS = [
+  'requestId',
+  'teamId',
+  'keyId',
+  'endpoint',
+  'modelRequested',
+  'modelServed',
+  'provider',
+  'providerRequestId',
+  'stream',
+  'status',
+  'errorCode',
+  'usage',
+  'rawUsage',
+  'receivedAt',
+  'latencyMs',
+  'ttfbMs',
+] as const;
+
 const nonNegInt = fc.nat({ max: 2_000_000 });
 const finding = fc.record({
   detector: fc.string({ maxLength: 8 }),
@@ -109,45 +129,13 @@ const validEvent = fc.record(
   },
   // Older events lack the later fields, and firewall (defaulted).
   {
-    requiredKeys: [
-      'requestId',
-      'teamId',
-      'keyId',
-      'endpoint',
-      'modelRequested',
-      'modelServed',
-      'provider',
-      'providerRequestId',
-      'stream',
-      'status',
-      'errorCode',
-      'usage',
-      'rawUsage',
-      'receivedAt',
-      'latencyMs',
-      'ttfbMs',
-    ],
+    requiredKeys: [...REQUIRED_FIELDS],
   },
 );
 
 type Mutation = { path: string[]; value: unknown; remove: boolean };
 const FIELDS = [
-  'requestId',
-  'teamId',
-  'keyId',
-  'endpoint',
-  'modelRequested',
-  'modelServed',
-  'provider',
-  'providerRequestId',
-  'stream',
-  'status',
-  'errorCode',
-  'usage',
-  'rawUsage',
-  'receivedAt',
-  'latencyMs',
-  'ttfbMs',
+  ...REQUIRED_FIELDS,
   'firewall',
   'requestSha256',
   'responseSha256',
