@@ -1,22 +1,46 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Counter, Histogram } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
+import { DataPlaneGuard } from './auth/data-plane.guard';
 import { GatewayErrorFilter } from './common/error.filter';
-import { protocolOf } from './common/protocol';
-import { newRequestContext } from './common/request-context';
+import { Exchanges } from './common/exchanges';
+import { DataPlaneHandlers } from './direct/data-plane-handlers';
+import { DirectLane } from './direct/direct-lane';
 import { GatewayModule } from './gateway.module';
 import type { GatewayRuntime } from './gateway.runtime';
-import { CLIENT_CLOSED_STATUS, UsageRecorder } from './usage/usage-recorder.service';
+import { UsageRecorder } from './usage/usage-recorder.service';
 import { BudgetEnforcer } from './budget/budget-enforcer.service';
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+const listeners = new WeakMap<NestFastifyApplication, RequestListener>();
+
+/**
+ * How the gateway's server takes a request: the direct lane when it serves it, Fastify otherwise.
+ * The multi-port mode's family servers hand their requests to the same function.
+ */
+export function requestListenerOf(app: NestFastifyApplication): RequestListener {
+  const listener = listeners.get(app);
+  if (!listener) throw new Error('not an app made by createGatewayApp');
+  return listener;
+}
 
 /**
  * Builds the gateway (NestJS on Fastify) without listening: entry points and tests call `listen`.
  * Request-wide concerns live in Fastify hooks, which run for every route, including 404s and
- * errors raised before a handler: the request id header, usage capture, and metrics.
+ * errors raised before a handler: the request id header, usage capture, and metrics. The hot
+ * data-plane routes are served by the direct lane in front of Fastify (direct/direct-lane.ts),
+ * which opens and closes each request through the same `Exchanges`.
  */
 export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyApplication> {
+  let lane: DirectLane | null = null;
+  let fastifyListener: RequestListener | null = null;
+  const listener: RequestListener = (req, res) => {
+    if (lane === null || !lane.handle(req, res)) fastifyListener!(req, res);
+  };
   const adapter = new FastifyAdapter({
     bodyLimit: rt.config.maxBodyBytes,
     genReqId: () => uuidv7(),
@@ -24,6 +48,16 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
     logger: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Fastify's own server, with the direct lane in front of its handler.
+    serverFactory: (handler: RequestListener, options: FastifyServerOptions) => {
+      fastifyListener = handler;
+      const server = createServer(listener);
+      server.keepAliveTimeout = options.keepAliveTimeout ?? 72_000;
+      server.requestTimeout = options.requestTimeout ?? 0;
+      server.setTimeout(options.connectionTimeout ?? 0);
+      if (options.maxRequestsPerSocket) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
+      return server;
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(rt), adapter, {
     logger: ['error', 'warn'],
@@ -33,47 +67,48 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
   });
   app.useGlobalFilters(new GatewayErrorFilter(rt.logger));
 
-  const usage = app.get(UsageRecorder);
-  const budgets = app.get(BudgetEnforcer);
-  const requests = new Counter({
-    name: 'sluice_gateway_http_requests_total',
-    help: 'HTTP requests by route, method and status',
-    labelNames: ['route', 'method', 'status'],
-    registers: [rt.metrics],
-  });
-  const duration = new Histogram({
-    name: 'sluice_gateway_http_request_duration_seconds',
-    help: 'Time from request to the end of the response',
-    labelNames: ['route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [rt.metrics],
-  });
-
+  const exchanges = new Exchanges(app.get(UsageRecorder), app.get(BudgetEnforcer), rt.metrics);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.decorateRequest('sluice', null as never);
   fastify.addHook('onRequest', (req, reply, done) => {
-    const startedAt = performance.now();
-    const ctx = newRequestContext(req.id, protocolOf(req.url), startedAt);
-    req.sluice = ctx;
-    // On the raw response, so it is there for streamed (hijacked) replies too.
-    reply.raw.setHeader('x-request-id', req.id);
-    reply.raw.once('close', () => {
-      const now = performance.now();
-      const finished = reply.raw.writableFinished;
-      const status = finished ? reply.raw.statusCode : CLIENT_CLOSED_STATUS;
-      if (!finished && ctx.errorCode === null) ctx.errorCode = 'client_closed';
-      budgets.complete(ctx);
-      usage.record(ctx, status, now);
-      const route = req.routeOptions.url ?? 'unmatched';
-      requests.inc({ route, method: req.method, status: String(status) });
-      duration.observe({ route }, (now - startedAt) / 1000);
-    });
+    req.sluice = exchanges.open(
+      'fastify',
+      req.id,
+      req.url,
+      req.method,
+      reply.raw,
+      () => req.routeOptions.url ?? 'unmatched',
+    );
     done();
   });
   fastify.addHook('onSend', (req, _reply, payload, done) => {
     if (req.sluice && req.sluice.firstByteAt === null) req.sluice.firstByteAt = performance.now();
     done(null, payload);
   });
+  fastify.addHook('preClose', (done) => {
+    lane?.close();
+    done();
+  });
   await app.init();
+  if (rt.config.directLane) {
+    const parser = fastify.getDefaultJsonParser('error', 'error');
+    const parseJson = (body: Buffer): unknown => {
+      let out: unknown;
+      void parser(null as never, body as never, (err, value) => {
+        if (err) throw err;
+        out = value;
+      });
+      return out;
+    };
+    lane = new DirectLane(
+      app.get(DataPlaneHandlers),
+      app.get(DataPlaneGuard),
+      exchanges,
+      rt.logger,
+      rt.config.maxBodyBytes,
+      parseJson,
+    );
+  }
+  listeners.set(app, listener);
   return app;
 }

@@ -12,6 +12,7 @@ import { IDENTITY_REPOSITORY } from './admin/admin.tokens';
 import { IDENTITY_COMMAND_HANDLERS } from './admin/identity.commands';
 import { IdentityEventsService } from './admin/identity-events.service';
 import { DataPlaneGuard } from './auth/data-plane.guard';
+import { DataPlaneHandlers } from './direct/data-plane-handlers';
 import { ChatCompletionsController } from './chat/chat-completions.controller';
 import { AnthropicController } from './anthropic/anthropic.controller';
 import { EmbeddingsController } from './embeddings/embeddings.controller';
@@ -70,6 +71,7 @@ export class GatewayModule {
         EmbeddingsService,
         ResponsesStore,
         ResponsesService,
+        DataPlaneHandlers,
       ],
     };
   }

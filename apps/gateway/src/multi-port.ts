@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { GatewayConfig } from '@sluice/config';
 import { errorBody, protocolOf, type Protocol } from './common/protocol';
+import { requestListenerOf } from './gateway.app';
 
 export type PortFamily = 'admin' | 'openai' | 'anthropic' | 'gemini';
 
@@ -26,8 +27,8 @@ export function familyOf(path: string): PortFamily | null {
 
 /**
  * Multi-port mode: besides the facade port (everything), one port per family serving only its own
- * endpoints and the health checks. The extra servers hand accepted requests to the same Fastify
- * router, so hooks, auth, metrics and usage events are the facade's.
+ * endpoints and the health checks. The extra servers hand accepted requests to the facade's own
+ * listener (the direct lane, then Fastify's router), so auth, metrics and usage events are the facade's.
  */
 export async function listenFamilyPorts(
   app: NestFastifyApplication,
@@ -37,13 +38,14 @@ export async function listenFamilyPorts(
   if (!ports) return { urls: {} as Record<PortFamily, string>, close: async () => undefined };
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();
+  const dispatch = requestListenerOf(app);
   const servers: Server[] = [];
   const urls = {} as Record<PortFamily, string>;
   for (const family of ['admin', 'openai', 'anthropic', 'gemini'] as const) {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
       if (ALWAYS.has(path) || familyOf(path) === family) {
-        fastify.routing(req, res);
+        dispatch(req, res);
         return;
       }
       const protocol = family === 'admin' ? 'openai' : family;

@@ -51,6 +51,7 @@ const gatewaySchema = z.object({
   TOKLIGENCE_DUPLICATE_TOOL_DETECTION: z.enum(['true', 'false']).optional(),
   SLUICE_MULTI_PORT: z.enum(['true', 'false', '1', '0']).default('false'),
   SLUICE_FETCH_IMAGE_URLS: z.enum(['true', 'false']).default('false'),
+  SLUICE_GATEWAY_DIRECT_LANE: z.enum(['on', 'off']).default('on'),
   SLUICE_GATEWAY_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
   SLUICE_FIREWALL_MODE: z.enum(['off', 'monitor', 'enforce', 'redact']).default('monitor'),
   SLUICE_FIREWALL_ACTIONS: z
@@ -141,6 +142,8 @@ export type GatewayConfig = SharedConfig & {
   fetchImageUrls: boolean;
   /** Gateway processes (Node cluster) sharing the port; `auto` = one per core. Distributed mode only. */
   workers: number;
+  /** The data-plane POST routes served straight from node:http (apps/gateway/src/direct); off: all through Fastify and Nest. */
+  directLane: boolean;
   /** The prompt firewall: global mode, per-detector action overrides, placeholder/fingerprint key. */
   firewall: {
     mode: 'off' | 'monitor' | 'enforce' | 'redact';
@@ -271,6 +274,7 @@ export function loadGatewayConfig(env: Env, mode: Mode, cwd = process.cwd()): Ga
     keyCacheTtlMs: g.SLUICE_KEY_CACHE_TTL_MS,
     shutdownDrainMs: g.SLUICE_SHUTDOWN_DRAIN_MS,
     fetchImageUrls: g.SLUICE_FETCH_IMAGE_URLS === 'true',
+    directLane: g.SLUICE_GATEWAY_DIRECT_LANE === 'on',
     workers: g.SLUICE_GATEWAY_WORKERS === 'auto' ? availableParallelism() : g.SLUICE_GATEWAY_WORKERS,
     firewall: {
       mode: g.SLUICE_FIREWALL_MODE,

@@ -1,20 +1,17 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataPlaneGuard } from '../auth/data-plane.guard';
-import { CountTokensService } from '../proxy/count-tokens.service';
-import { ProxyService } from '../proxy/proxy.service';
+import { DataPlaneHandlers } from '../direct/data-plane-handlers';
 
 /**
  * Anthropic Messages at `/v1/messages` (Claude Code, which also appends `?beta=true`) and
- * `/anthropic/v1/messages` (for base URLs that keep the families apart).
+ * `/anthropic/v1/messages` (for base URLs that keep the families apart). The direct lane serves the
+ * common case of these paths itself (direct/direct-lane.ts); what it leaves to Fastify lands here.
  */
 @Controller()
 @UseGuards(DataPlaneGuard)
 export class AnthropicController {
-  constructor(
-    private readonly proxy: ProxyService,
-    private readonly counter: CountTokensService,
-  ) {}
+  constructor(private readonly handlers: DataPlaneHandlers) {}
 
   @Post(['/v1/messages', '/anthropic/v1/messages'])
   @HttpCode(200)
@@ -23,8 +20,7 @@ export class AnthropicController {
     @Res() reply: FastifyReply,
     @Body() body: unknown,
   ): Promise<void> {
-    req.sluice.endpoint = 'anthropic.messages';
-    await this.proxy.generate({ client: 'anthropic', req, reply, body });
+    await this.handlers.messages(req, reply, body);
   }
 
   @Post(['/v1/messages/count_tokens', '/anthropic/v1/messages/count_tokens'])
@@ -34,7 +30,6 @@ export class AnthropicController {
     @Res() reply: FastifyReply,
     @Body() body: unknown,
   ): Promise<void> {
-    req.sluice.endpoint = 'anthropic.count_tokens';
-    await this.counter.count({ client: 'anthropic', req, reply, body });
+    await this.handlers.countTokens(req, reply, body);
   }
 }

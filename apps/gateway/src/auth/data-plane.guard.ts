@@ -1,6 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { API_KEY_AUTHENTICATOR, extractApiKey, type ApiKeyAuthenticator } from '@sluice/identity';
+import type { GatewayRequest } from '../common/exchange';
 import { GatewayError } from '../common/gateway-error';
 import { UsageRecorder } from '../usage/usage-recorder.service';
 
@@ -17,7 +18,12 @@ export class DataPlaneGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    await this.admit(context.switchToHttp().getRequest<FastifyRequest>());
+    return true;
+  }
+
+  /** The check itself, for Nest's routes (above) and the direct lane's. */
+  async admit(req: GatewayRequest): Promise<void> {
     const key = extractApiKey(req.headers, req.query as Record<string, unknown> | undefined);
     if (!key) {
       throw new GatewayError(
@@ -32,6 +38,5 @@ export class DataPlaneGuard implements CanActivate {
       throw new GatewayError(503, 'overloaded', 'The gateway cannot record usage right now; retry shortly.');
     }
     req.sluice.principal = principal;
-    return true;
   }
 }

@@ -1,18 +1,20 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataPlaneGuard } from '../auth/data-plane.guard';
-import { ProxyService } from '../proxy/proxy.service';
+import { DataPlaneHandlers } from '../direct/data-plane-handlers';
 
-/** OpenAI Chat Completions, and Gemini's OpenAI-compatible route to it. */
+/**
+ * OpenAI Chat Completions, and Gemini's OpenAI-compatible route to it. The direct lane serves the
+ * common case of these paths itself (direct/direct-lane.ts); what it leaves to Fastify lands here.
+ */
 @Controller()
 @UseGuards(DataPlaneGuard)
 export class ChatCompletionsController {
-  constructor(private readonly proxy: ProxyService) {}
+  constructor(private readonly handlers: DataPlaneHandlers) {}
 
   @Post(['/v1/chat/completions', '/v1beta/openai/chat/completions'])
   @HttpCode(200)
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
-    req.sluice.endpoint = 'openai.chat_completions';
-    await this.proxy.generate({ client: 'openai-chat', req, reply, body });
+    await this.handlers.chatCompletions(req, reply, body);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import type { ProviderConfig } from '@sluice/config';
 import { countTextTokens, decodeError, ProtocolError, type ProtocolId } from '@sluice/protocols';
 import { GatewayError } from '../common/gateway-error';
@@ -25,7 +25,7 @@ export class EmbeddingsService {
   ) {}
 
   /** OpenAI `POST /v1/embeddings`. */
-  async openai(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
+  async openai(req: GatewayRequest, reply: GatewayReply, body: unknown): Promise<void> {
     if (!isObject(body))
       throw new GatewayError(400, 'invalid_request', 'Request body must be a JSON object.');
     const model = body['model'];
@@ -60,8 +60,8 @@ export class EmbeddingsService {
 
   /** Gemini `:embedContent` and `:batchEmbedContents` (what @google/genai's embedContent() calls). */
   async gemini(
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: GatewayRequest,
+    reply: GatewayReply,
     body: unknown,
     model: string,
     batch: boolean,
@@ -88,7 +88,7 @@ export class EmbeddingsService {
   }
 
   private route(
-    req: FastifyRequest,
+    req: GatewayRequest,
     model: string,
     family: 'openai' | 'gemini',
   ): { provider: ProviderConfig; served: string } {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { GatewayRequest } from '../common/exchange';
 import { createHmac } from 'node:crypto';
 import type { UsageRecordedV1 } from '@sluice/events';
 import {
@@ -50,12 +50,12 @@ export class FirewallService {
   }
 
   /** Whether this caller's requests are inspected at all (its merged policy is not `off`). */
-  enabledFor(req: FastifyRequest): boolean {
+  enabledFor(req: GatewayRequest): boolean {
     return this.policyFor(req).mode !== 'off';
   }
 
   /** Global policy, then the team's override, then the key's. */
-  policyFor(req: FastifyRequest): FirewallPolicy {
+  policyFor(req: GatewayRequest): FirewallPolicy {
     const overrides = req.sluice.principal?.firewall;
     return overrides
       ? mergePolicies(this.policy, overrides.team ?? undefined, overrides.key ?? undefined)
@@ -67,7 +67,7 @@ export class FirewallService {
    * when something was redacted (the caller restores the answer with it), null otherwise; throws a
    * 403 naming the detectors and where they were found when the policy blocks.
    */
-  async inspectRequest(ir: IrRequest, req: FastifyRequest): Promise<Map<string, string> | null> {
+  async inspectRequest(ir: IrRequest, req: GatewayRequest): Promise<Map<string, string> | null> {
     const policy = this.policyFor(req);
     if (policy.mode === 'off') return null;
     const seg = requestSegments(ir);
@@ -103,7 +103,7 @@ export class FirewallService {
   private async analyze(
     segments: readonly string[],
     local: readonly Finding[],
-    req: FastifyRequest,
+    req: GatewayRequest,
   ): Promise<Finding[]> {
     const SEP = '\n\n';
     const starts: number[] = [];
@@ -149,7 +149,7 @@ export class FirewallService {
   }
 
   /** Scans what the model answered (a secret it echoes or invents): recorded in the audit. */
-  inspectResponse(text: string, req: FastifyRequest): void {
+  inspectResponse(text: string, req: GatewayRequest): void {
     const policy = this.policyFor(req);
     if (policy.mode === 'off' || text === '') return;
     const decision = decide(this.scanner.scan(text), { ...policy, mode: 'monitor' });
@@ -157,7 +157,7 @@ export class FirewallService {
   }
 
   private audit(
-    req: FastifyRequest,
+    req: GatewayRequest,
     summaries: readonly FindingSummary[],
     location: AuditEntry['location'],
   ): void {

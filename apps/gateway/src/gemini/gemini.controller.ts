@@ -1,10 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataPlaneGuard } from '../auth/data-plane.guard';
-import { GatewayError } from '../common/gateway-error';
-import { EmbeddingsService } from '../embeddings/embeddings.service';
-import { CountTokensService } from '../proxy/count-tokens.service';
-import { ProxyService } from '../proxy/proxy.service';
+import { DataPlaneHandlers } from '../direct/data-plane-handlers';
 import { ModelRouter } from '../routing/model-router.service';
 
 /**
@@ -15,10 +12,8 @@ import { ModelRouter } from '../routing/model-router.service';
 @UseGuards(DataPlaneGuard)
 export class GeminiController {
   constructor(
-    private readonly proxy: ProxyService,
-    private readonly counter: CountTokensService,
     private readonly router: ModelRouter,
-    private readonly embeddings: EmbeddingsService,
+    private readonly handlers: DataPlaneHandlers,
   ) {}
 
   @Get('/v1beta/models')
@@ -41,44 +36,6 @@ export class GeminiController {
     @Res() reply: FastifyReply,
     @Body() body: unknown,
   ): Promise<void> {
-    const m = /^(.+):([A-Za-z]+)$/.exec(decodeURIComponent(target));
-    if (!m)
-      throw new GatewayError(
-        404,
-        'not_found',
-        `Unknown Gemini method in '${target}': expected models/{model}:{method}.`,
-      );
-    const model = m[1]!.replace(/^models\//, '');
-    switch (m[2]) {
-      case 'generateContent':
-        req.sluice.endpoint = 'gemini.generate_content';
-        return this.proxy.generate({
-          client: 'gemini',
-          req,
-          reply,
-          body,
-          pathModel: model,
-          pathStream: false,
-        });
-      case 'streamGenerateContent':
-        req.sluice.endpoint = 'gemini.stream_generate_content';
-        return this.proxy.generate({
-          client: 'gemini',
-          req,
-          reply,
-          body,
-          pathModel: model,
-          pathStream: true,
-        });
-      case 'countTokens':
-        req.sluice.endpoint = 'gemini.count_tokens';
-        return this.counter.count({ client: 'gemini', req, reply, body, pathModel: model });
-      case 'embedContent':
-      case 'batchEmbedContents':
-        req.sluice.endpoint = 'gemini.embed_content';
-        return this.embeddings.gemini(req, reply, body, model, m[2] === 'batchEmbedContents');
-      default:
-        throw new GatewayError(404, 'not_found', `Gemini method '${m[2]}' is not served by this gateway.`);
-    }
+    await this.handlers.gemini(target, req, reply, body);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import {
   countRequestTokens,
   countTokensResponseBody,
@@ -14,8 +14,8 @@ import { UpstreamClient } from '../upstream/upstream-client';
 
 export type CountInput = {
   client: 'anthropic' | 'gemini';
-  req: FastifyRequest;
-  reply: FastifyReply;
+  req: GatewayRequest;
+  reply: GatewayReply;
   body: unknown;
   pathModel?: string;
 };
@@ -71,7 +71,7 @@ export class CountTokensService {
   }
 }
 
-function headerOf(req: FastifyRequest, name: string): string | undefined {
+function headerOf(req: GatewayRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import { performance } from 'node:perf_hooks';
 import type { ProviderConfig } from '@sluice/config';
 import {
@@ -34,8 +34,8 @@ export type ClientProtocol = 'openai-chat' | 'anthropic' | 'gemini';
 
 export type GenerateInput = {
   client: ClientProtocol;
-  req: FastifyRequest;
-  reply: FastifyReply;
+  req: GatewayRequest;
+  reply: GatewayReply;
   body: unknown;
   /** Gemini carries the model and streaming in the path. */
   pathModel?: string;
@@ -49,8 +49,8 @@ type Relay = {
   passthrough: boolean;
   prepared: Prepared;
   route: Route;
-  req: FastifyRequest;
-  reply: FastifyReply;
+  req: GatewayRequest;
+  reply: GatewayReply;
   /** Placeholder -> value, when the firewall redacted the request. */
   mapping: ReadonlyMap<string, string> | null;
 };
@@ -66,7 +66,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function header(req: FastifyRequest, name: string): string | undefined {
+function header(req: GatewayRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(',') : v;
 }
@@ -236,7 +236,7 @@ export class ProxyService {
     target: ProtocolId,
     prepared: Prepared,
     route: Route,
-    req: FastifyRequest,
+    req: GatewayRequest,
     signal: AbortSignal,
   ): Promise<Attempt> {
     const anthropicClient = req.sluice.protocol === 'anthropic';
@@ -366,7 +366,7 @@ export class ProxyService {
     }
   }
 
-  private observe(req: FastifyRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
+  private observe(req: GatewayRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
     if (req.sluice.budget) this.budgets.onStreamed(req.sluice, streamedChars(events));
     answer?.add(events);
     for (const ev of events) {
@@ -381,8 +381,8 @@ export class ProxyService {
     client: ClientProtocol,
     ir: IrRequest,
     route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: GatewayRequest,
+    reply: GatewayReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const res = loopbackResponse(ir, req.id, Date.now());

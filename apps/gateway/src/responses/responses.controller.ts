@@ -2,19 +2,22 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuar
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ResponsesResponse } from '@sluice/protocols';
 import { DataPlaneGuard } from '../auth/data-plane.guard';
+import { DataPlaneHandlers } from '../direct/data-plane-handlers';
 import { ResponsesService } from './responses.service';
 
 /** The OpenAI Responses API: create (JSON or SSE), and retrieve / delete what the gateway stored. */
 @Controller()
 @UseGuards(DataPlaneGuard)
 export class ResponsesController {
-  constructor(private readonly responses: ResponsesService) {}
+  constructor(
+    private readonly responses: ResponsesService,
+    private readonly handlers: DataPlaneHandlers,
+  ) {}
 
   @Post('/v1/responses')
   @HttpCode(200)
   async create(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
-    req.sluice.endpoint = 'openai.responses';
-    await this.responses.create(req, reply, body);
+    await this.handlers.responses(req, reply, body);
   }
 
   @Get('/v1/responses/:id')

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import { performance } from 'node:perf_hooks';
 import type { ProviderConfig } from '@sluice/config';
 import {
@@ -84,7 +84,7 @@ export class ResponsesService {
     private readonly budgets: BudgetEnforcer,
   ) {}
 
-  async create(req: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
+  async create(req: GatewayRequest, reply: GatewayReply, body: unknown): Promise<void> {
     const ctx = req.sluice;
     if (!isObject(body))
       throw new GatewayError(400, 'invalid_request', 'Request body must be a JSON object.');
@@ -177,13 +177,13 @@ export class ResponsesService {
   }
 
   /** GET /v1/responses/{id}: a response this gateway stored for the caller's team. */
-  async retrieve(req: FastifyRequest, id: string): Promise<ResponsesResponse> {
+  async retrieve(req: GatewayRequest, id: string): Promise<ResponsesResponse> {
     const stored = await this.store.get(this.teamOf(req), id);
     if (!stored) throw notFound(id);
     return stored.response;
   }
 
-  async remove(req: FastifyRequest, id: string): Promise<{ id: string; object: string; deleted: true }> {
+  async remove(req: GatewayRequest, id: string): Promise<{ id: string; object: string; deleted: true }> {
     if (!(await this.store.delete(this.teamOf(req), id))) throw notFound(id);
     return { id, object: 'response.deleted', deleted: true };
   }
@@ -204,7 +204,7 @@ export class ResponsesService {
     }
   }
 
-  private teamOf(req: FastifyRequest): string {
+  private teamOf(req: GatewayRequest): string {
     const principal = req.sluice.principal;
     if (!principal) throw new GatewayError(401, 'missing_api_key', 'Missing API key.');
     return principal.teamId;
@@ -215,7 +215,7 @@ export class ResponsesService {
    * `upstreamOwned`, an id this gateway did not store is left to the provider (the request is
    * decoded as it is, for the guard and the firewall to read).
    */
-  private async translate(req: FastifyRequest, body: Obj, upstreamOwned = false): Promise<Translation> {
+  private async translate(req: GatewayRequest, body: Obj, upstreamOwned = false): Promise<Translation> {
     const prev = body['previous_response_id'];
     const turn =
       typeof prev === 'string' && prev !== '' ? await this.store.turn(this.teamOf(req), prev) : undefined;
@@ -292,7 +292,7 @@ export class ResponsesService {
 
   // ---------------------------------------------------------------- passthrough
 
-  private async pipeJson(res: UpstreamReply, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async pipeJson(res: UpstreamReply, req: GatewayRequest, reply: GatewayReply): Promise<void> {
     const { text, parsed } = await readUpstreamJson(res);
     const outcome = outcomeFromResponse(parsed);
     if (outcome?.usage) recordUsage(req.sluice, outcome.usage);
@@ -301,7 +301,7 @@ export class ResponsesService {
     await reply.status(200).header('content-type', 'application/json').send(text);
   }
 
-  private async pipeStream(res: UpstreamReply, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async pipeStream(res: UpstreamReply, req: GatewayRequest, reply: GatewayReply): Promise<void> {
     const out = this.startSse(req, reply);
     const parser = new SseParser();
     const observe = (events: SseEvent[]): void => {
@@ -349,8 +349,8 @@ export class ResponsesService {
     opts: ResponsesEncodeOptions,
     t: Translation,
     route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: GatewayRequest,
+    reply: GatewayReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const { parsed } = await readUpstreamJson(res);
@@ -373,8 +373,8 @@ export class ResponsesService {
     opts: ResponsesEncodeOptions,
     t: Translation,
     route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: GatewayRequest,
+    reply: GatewayReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const out = this.startSse(req, reply);
@@ -451,7 +451,7 @@ export class ResponsesService {
    * `store: false` (the response object is only built then). The row is written in the background;
    * the store serves the turn from memory until it lands.
    */
-  private keep(req: FastifyRequest, t: Translation, response: () => ResponsesResponse): void {
+  private keep(req: GatewayRequest, t: Translation, response: () => ResponsesResponse): void {
     if (!t.decoded.store) return;
     const r = response();
     if (r.id === '') return;
@@ -465,8 +465,8 @@ export class ResponsesService {
     t: Translation,
     body: Obj,
     route: Route,
-    req: FastifyRequest,
-    reply: FastifyReply,
+    req: GatewayRequest,
+    reply: GatewayReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
     const res = loopbackResponse(t.decoded.ir, req.id, Date.now());
@@ -500,7 +500,7 @@ export class ResponsesService {
 
   // ---------------------------------------------------------------- SSE
 
-  private startSse(req: FastifyRequest, reply: FastifyReply): ServerResponse {
+  private startSse(req: GatewayRequest, reply: GatewayReply): ServerResponse {
     reply.hijack();
     const out = reply.raw;
     writeSseHead(out);
@@ -508,7 +508,7 @@ export class ResponsesService {
     return out;
   }
 
-  private streamBroke(req: FastifyRequest, out: ServerResponse, err: unknown): void {
+  private streamBroke(req: GatewayRequest, out: ServerResponse, err: unknown): void {
     if (out.destroyed) return;
     req.sluice.errorCode = 'upstream_stream_error';
     this.rt.logger.warn(

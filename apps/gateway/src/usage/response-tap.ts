@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import { decodeResponsesRequest, type IrRequest, type IrStreamEvent, type SseEvent } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
 
@@ -24,8 +24,8 @@ function isChunk(v: unknown): v is Chunk {
  * SHA-256 as they pass; nothing is buffered. Idempotent per request.
  */
 export function tapResponse(
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: GatewayRequest,
+  reply: GatewayReply,
   input: RequestContext['countInput'] = null,
 ): void {
   const ctx = req.sluice;
