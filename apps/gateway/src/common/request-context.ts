@@ -1,9 +1,9 @@
-import type { Hash } from 'node:crypto';
 import type { NormalizedUsage, UsageRecordedV1 } from '@sluice/events';
 import type { Principal } from '@sluice/identity';
 import type { IrRequest } from '@sluice/protocols';
 import type { Protocol } from './protocol';
 import type { BudgetTicket } from '../budget/budget-enforcer.service';
+import type { ResponseDigest } from '../usage/response-digest';
 
 /**
  * What the gateway learns about one request while serving it; the usage event is built from it
@@ -31,7 +31,7 @@ export type RequestContext = {
   /** When the first content or tool-call delta went out (streams only): the TTFT. */
   firstTokenAt: number | null;
   /** SHA-256 of the response body bytes, fed as they are written (see usage/response-tap.ts). */
-  responseHash: Hash | null;
+  responseHash: ResponseDigest | null;
   /** The request body as received (a reference, not a copy); hashed once the response is finished. */
   requestBody: Buffer | null;
   /** The request as the provider was asked, counted by the gateway's tokenizer after the response. */

@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, request } from 'undici';
 import { CircuitBreaker } from './circuit-breaker';
+import { dispatchUpstream, type DispatchedReply } from './upstream-dispatch';
 
 export type UpstreamCall = {
   url: string;
@@ -10,11 +11,7 @@ export type UpstreamCall = {
   signal: AbortSignal;
 };
 
-export type UpstreamReply = {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
-};
+export type UpstreamReply = DispatchedReply;
 
 /** Connection failures worth another try (nothing reached the provider, or it went away). */
 export function isRetryableNetworkError(err: unknown): boolean {
@@ -50,16 +47,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   });
 
   async send(call: UpstreamCall): Promise<UpstreamReply> {
-    const res = await request(call.url, {
-      method: 'POST',
-      headers: call.headers,
-      body: call.body,
-      dispatcher: this.agent,
-      signal: call.signal,
-      headersTimeout: call.timeoutMs,
-      bodyTimeout: call.timeoutMs,
-    });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+    return dispatchUpstream(this.agent, call);
   }
 
   /** Downloads an image for inlining (http/https only, at most 20 MB, 10 s). */

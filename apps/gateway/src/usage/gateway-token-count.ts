@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { countRequestTokens, countTextTokens, type IrRequest } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
+import { sha256Hex } from './response-digest';
 
 export type GatewayTokens = { input: number | null; output: number | null };
 
@@ -39,14 +39,13 @@ function countAnswer(ctx: RequestContext, maxChars: number): number | null {
 
 /** Hex SHA-256 of the request body as received (null without one). */
 export function requestSha256(ctx: RequestContext): string | null {
-  return ctx.requestBody === null ? null : createHash('sha256').update(ctx.requestBody).digest('hex');
+  return ctx.requestBody === null ? null : sha256Hex(ctx.requestBody);
 }
 
 /**
- * Hex SHA-256 of what was written to the client (null when the response was never tapped). Digests a copy:
- * after a client hang-up the event is recorded at 'close' while the relay may still write (and end) the
- * response, and updating a finalised hash would throw inside that write.
+ * Hex SHA-256 of what was written to the client (null when the response was never tapped). Does not
+ * finalise: after a client hang-up the event is recorded at 'close' while the relay may still write.
  */
 export function responseSha256(ctx: RequestContext): string | null {
-  return ctx.responseHash === null ? null : ctx.responseHash.copy().digest('hex');
+  return ctx.responseHash === null ? null : ctx.responseHash.hex();
 }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import { decodeResponsesRequest, type IrRequest, type IrStreamEvent, type SseEvent } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
+import { ResponseDigest } from './response-digest';
 
 // The per-request evidence of the usage event (A9.7): body hashes, time to first token, and what the
 // gateway's own tokenizer is to count once the response is finished. The data-plane services call these
@@ -32,7 +32,7 @@ export function tapResponse(
   ctx.requestBody ??= req.rawBody ?? null;
   if (input !== null) ctx.countInput = input;
   if (ctx.responseHash !== null) return;
-  const hash = createHash('sha256');
+  const hash = new ResponseDigest();
   ctx.responseHash = hash;
   const out: ServerResponse = reply.raw;
   const write = out.write.bind(out) as (c: unknown, e?: unknown, cb?: unknown) => boolean;
@@ -40,7 +40,7 @@ export function tapResponse(
   const feed = (chunk: unknown, encoding: unknown): void => {
     if (!isChunk(chunk)) return;
     if (typeof chunk === 'string')
-      hash.update(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      hash.update(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : undefined);
     else hash.update(chunk);
   };
   out.write = ((chunk: unknown, encoding?: unknown, cb?: unknown): boolean => {

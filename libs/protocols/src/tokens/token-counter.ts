@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IrContentPart } from '../ir/content';
 import type { IrRequest } from '../ir/request';
 
@@ -37,7 +37,7 @@ const inputCounts = new Map<string, number>();
 /** Tokens of a text that is likely to come again (a prompt part): remembered by content hash. */
 export const countInputTextTokens = (text: string): number => {
   if (text.length < CACHE_MIN_CHARS) return countTextTokens(text);
-  const key = createHash('sha256').update(text).digest('base64');
+  const key = hash('sha256', text, 'base64');
   const hit = inputCounts.get(key);
   if (hit !== undefined) {
     // Map order is insertion order: re-inserting keeps it the most recently used.
