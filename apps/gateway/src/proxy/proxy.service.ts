@@ -301,7 +301,7 @@ export class ProxyService {
         const filter = r.prepared.dropUsageChunk ? new OpenAiUsageChunkFilter() : null;
         const utf8 = filter ? new TextDecoder('utf-8') : null;
         for await (const chunk of res.body) {
-          const bytes = chunk as Buffer;
+          const bytes = chunk;
           const text = utf8 ? utf8.decode(bytes, { stream: true }) : null;
           for (const ev of parser.push(text ?? bytes)) this.observe(req, decoder.push(ev), answer);
           await write(filter && text !== null ? filter.push(text) : bytes);
@@ -334,7 +334,7 @@ export class ProxyService {
         for await (const chunk of res.body) {
           await write(
             parser
-              .push(chunk as Buffer)
+              .push(chunk)
               .map((ev) => relay(decoder.push(ev)))
               .join(''),
           );

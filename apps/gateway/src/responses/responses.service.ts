@@ -310,8 +310,8 @@ export class ResponsesService {
     try {
       for await (const chunk of res.body) {
         // Bytes go out as they arrive; the parser reads usage on the way.
-        observe(parser.push(chunk as Buffer));
-        await write(out, (chunk as Buffer).toString('utf8'));
+        observe(parser.push(chunk));
+        await write(out, chunk.toString('utf8'));
         if (req.sluice.budget?.cut) return await write(out, responsesBudgetCutFrame(req.sluice));
       }
       observe(parser.end());
@@ -411,7 +411,7 @@ export class ResponsesService {
     try {
       await write(out, serializeSse(responsesSseEvents(writer.begin())));
       for await (const chunk of res.body) {
-        for (const ev of parser.push(chunk as Buffer)) collect(decoder.push(ev), false);
+        for (const ev of parser.push(chunk)) collect(decoder.push(ev), false);
         await send();
         if (out.destroyed) return;
         if (req.sluice.budget?.cut) {

@@ -154,7 +154,7 @@ export function dispatchUpstream(
         if (status < 200) return true; // 1xx: the answer is still to come
         body = new UpstreamBody((reason) => abort?.(reason), resume);
         settled = true;
-        resolve({ status, headers: undiciUtil.parseHeaders(rawHeaders) as DispatchedReply['headers'], body });
+        resolve({ status, headers: undiciUtil.parseHeaders(rawHeaders), body });
         return true;
       },
       onData(chunk: Buffer): boolean {
@@ -171,7 +171,7 @@ export function dispatchUpstream(
           reject(err);
         } else body?.fail(err);
       },
-    } as Dispatcher.DispatchHandler;
+    };
     dispatcher.dispatch(
       {
         origin: url.origin,
