@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { SseParser, parseSse, serializeSse, serializeSseEvent, sseComment } from '../src';
 
 const feedAll = (chunks: (string | Uint8Array)[]): ReturnType<SseParser['end']> => {
@@ -37,6 +38,40 @@ describe('SseParser', () => {
       assert.deepEqual(feedAll([bytes.slice(0, i), bytes.slice(i)]), expected, `byte split at ${i}`);
     }
     assert.deepEqual(feedAll([...bytes].map((b) => new Uint8Array([b]))), expected);
+  });
+
+  it('gives the same events for any text cut into any chunks, with LF-only and mixed line ends (property)', () => {
+    const line = fc.constantFrom(
+      'data: {"a":1}',
+      'data: x',
+      'event: e',
+      'id: 3',
+      ': ping',
+      'data:',
+      '',
+      'retry: 10',
+    );
+    const end = fc.constantFrom('\n', '\n', '\n', '\r\n', '\r');
+    const text = fc
+      .array(fc.tuple(line, end), { maxLength: 30 })
+      .map((ls) => ls.map(([l, e]) => l + e).join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (t.length + 1)))].sort((a, b) => a - b);
+        const chunks: string[] = [];
+        let from = 0;
+        for (const p of points) {
+          chunks.push(t.slice(from, p));
+          from = p;
+        }
+        chunks.push(t.slice(from));
+        assert.deepEqual(feedAll(chunks), parseSse(t));
+        // Reference: the same text with every line end made LF goes through the LF-only path whole.
+        const lf = t.replace(/\r\n|\r/g, '\n');
+        assert.deepEqual(parseSse(t), parseSse(lf));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('strips a leading BOM and ignores events without data', () => {

@@ -318,7 +318,8 @@ export class AnthropicStreamEncoder implements StreamEncoder {
   push(ev: IrStreamEvent): SseEvent[] {
     if (this.done) return [];
     const out: SseEvent[] = [];
-    if (ev.type !== 'message_start' && ev.type !== 'error')
+    // Events before a message_start open the message themselves (the id drawn only then).
+    if (!this.started && ev.type !== 'message_start' && ev.type !== 'error')
       this.startMessage(out, newId('msg_'), this.opts.model ?? '');
     switch (ev.type) {
       case 'message_start':
@@ -434,7 +435,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
     if (this.done) return [];
     this.done = true;
     const out: SseEvent[] = [];
-    this.startMessage(out, newId('msg_'), this.opts.model ?? '');
+    if (!this.started) this.startMessage(out, newId('msg_'), this.opts.model ?? '');
     this.closeOpen(out);
     let kind = this.stop?.kind ?? 'end_turn';
     if (this.sawToolCall && (kind === 'end_turn' || kind === 'other')) kind = 'tool_use';

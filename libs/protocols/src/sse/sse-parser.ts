@@ -41,6 +41,7 @@ export class SseParser {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
     }
     let start = 0;
+    if (s.length > 0 && s.indexOf('\r') === -1) return this.feedLf(s, out);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c === 10 /* LF */) {
@@ -70,6 +71,31 @@ export class SseParser {
     }
     this.buffer += s.slice(start);
     if (this.buffer.length > 0) this.sawCr = false;
+    return out;
+  }
+
+  /**
+   * The common case, text without a CR: lines are found with indexOf (native) rather than by
+   * walking every character, which is most of the parser's time on a long stream.
+   */
+  private feedLf(s: string, out: SseEvent[]): SseEvent[] {
+    let start = 0;
+    if (this.sawCr) {
+      // The previous chunk ended with a CR: an LF right here is the second half of that CRLF.
+      this.sawCr = false;
+      if (s.charCodeAt(0) === 10 && this.buffer.length === 0) start = 1;
+    }
+    let nl = s.indexOf('\n', start);
+    while (nl !== -1) {
+      const line = s.slice(start, nl);
+      if (this.buffer.length > 0) {
+        this.processLine(this.buffer + line, out);
+        this.buffer = '';
+      } else this.processLine(line, out);
+      start = nl + 1;
+      nl = s.indexOf('\n', start);
+    }
+    if (start < s.length) this.buffer += s.slice(start);
     return out;
   }
 

@@ -9,7 +9,10 @@ export const serializeSseEvent = (ev: SseEvent): string => {
   if (ev.event !== undefined) out += `event: ${ev.event}\n`;
   if (ev.id !== undefined) out += `id: ${ev.id}\n`;
   if (ev.retry !== undefined) out += `retry: ${ev.retry}\n`;
-  for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  const data = ev.data;
+  // JSON from JSON.stringify (nearly every event) has no line break: one line, no split.
+  if (data.indexOf('\n') === -1 && data.indexOf('\r') === -1) out += `data: ${data}\n`;
+  else for (const line of data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return `${out}\n`;
 };
 
