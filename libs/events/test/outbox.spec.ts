@@ -18,12 +18,13 @@ function fakeDb() {
       const verb = sql.trim().split(/\s+/, 1)[0]!;
       statements.push(verb);
       if (sql.startsWith('SELECT count(*)')) return [{ n: String(rows.length) }];
-      if (verb === 'INSERT') {
+      // A plain INSERT, or the claimed one (WITH ins AS (INSERT ...) SELECT string_agg of the seqs).
+      if (verb === 'INSERT' || (verb === 'WITH' && sql.includes('INSERT INTO'))) {
         const events = JSON.parse(params[0] as string) as EventEnvelope[];
         const claimedBy = sql.includes('claimed_by') ? (params[2] as string) : null;
         const added = events.map((payload) => ({ seq: ++seq, payload, claimedBy }));
         rows.push(...added);
-        return added.map((r) => ({ seq: String(r.seq) }));
+        return verb === 'WITH' ? [{ seqs: added.map((r) => r.seq).join(',') || null }] : [];
       }
       if (verb === 'UPDATE' && sql.includes('claimed_until = NULL')) {
         const seqs = new Set((params[0] as string[]).map(Number));
@@ -101,7 +102,7 @@ describe('Outbox fast path', () => {
     const inserted: string[] = [];
     const query = db.query.bind(db);
     db.query = (sql: string, params?: unknown[]) => {
-      if (sql.trim().startsWith('INSERT')) inserted.push(params![0] as string);
+      if (sql.includes('INSERT INTO')) inserted.push(params![0] as string);
       return query(sql, params);
     };
     const outbox = outboxOf(db, transport, 50);

@@ -26,6 +26,7 @@ import { enforceDuplicateGuard } from './duplicate-tool-guard';
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { protocolOfProvider, upstreamTarget } from '../upstream/provider-target';
 import { callWithRetries, firstHeader, type Attempt } from '../upstream/call-with-retries';
+import { Cancellation, type AbortLike } from '../upstream/cancellation';
 import { readUpstreamJson, recordUsage } from '../upstream/upstream-body';
 import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
 import { markFirstToken, noteAnswer, tapResponse } from '../usage/response-tap';
@@ -120,7 +121,7 @@ export class ProxyService {
     // Hard budgets: refused here (429 insufficient_quota) before anything goes upstream.
     await this.budgets.admit(ctx, route.chain[0]?.name ?? '', route.served, body, req.rawBody?.length ?? 0);
 
-    const abort = new AbortController();
+    const abort = new Cancellation();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
@@ -140,7 +141,7 @@ export class ProxyService {
         passthrough && !reencode
           ? this.passthroughBody(client, body, req.rawBody, route, ir.stream)
           : await this.translatedBody(ir, client, target, route);
-      const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort.signal);
+      const attempt = await this.callWithRetries(provider, target, prepared, route, req, abort);
       if (attempt.kind === 'ok') {
         ctx.providerRequestId = firstHeader(attempt.res.headers, ['x-request-id', 'request-id']) ?? null;
         const relay = { client, target, passthrough, prepared, route, req, reply, mapping };
@@ -237,7 +238,7 @@ export class ProxyService {
     prepared: Prepared,
     route: Route,
     req: GatewayRequest,
-    signal: AbortSignal,
+    signal: AbortLike,
   ): Promise<Attempt> {
     const anthropicClient = req.sluice.protocol === 'anthropic';
     const { url, headers } = upstreamTarget(provider, {

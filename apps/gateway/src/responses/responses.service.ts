@@ -38,6 +38,7 @@ import { loopbackResponse, loopbackStream } from '../providers/loopback.provider
 import { ModelRouter, type Route } from '../routing/model-router.service';
 import { callWithRetries, firstHeader } from '../upstream/call-with-retries';
 import { upstreamTarget } from '../upstream/provider-target';
+import { Cancellation } from '../upstream/cancellation';
 import { UpstreamClient, type UpstreamReply } from '../upstream/upstream-client';
 import { ResponsesStore } from './responses-store.service';
 import * as tap from '../usage/response-tap';
@@ -97,7 +98,7 @@ export class ResponsesService {
     ctx.stream = body['stream'] === true;
     tap.tapResponse(req, reply, tap.responsesInput(body));
 
-    const abort = new AbortController();
+    const abort = new Cancellation();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
@@ -152,7 +153,7 @@ export class ResponsesService {
         url,
         headers,
         body: prepared.body,
-        signal: abort.signal,
+        signal: abort,
         logger: this.rt.logger,
       });
       if (attempt.kind === 'ok') {

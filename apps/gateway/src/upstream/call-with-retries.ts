@@ -1,6 +1,7 @@
 import type { ProviderConfig } from '@sluice/config';
 import type { Logger } from '@sluice/observability';
 import { decodeError, makeError, ProtocolError, type ProtocolId } from '@sluice/protocols';
+import type { AbortLike } from './cancellation';
 import { isRetryableNetworkError, type UpstreamClient, type UpstreamReply } from './upstream-client';
 
 export type Attempt =
@@ -15,7 +16,7 @@ export type RetryCall = {
   url: string;
   headers: Record<string, string>;
   body: string | Buffer;
-  signal: AbortSignal;
+  signal: AbortLike;
   logger: Logger;
 };
 
@@ -122,7 +123,7 @@ function retryAfterMs(value: string | string[] | undefined): number | null {
   return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+async function sleep(ms: number, signal: AbortLike): Promise<void> {
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });

@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import type { AbortLike } from './cancellation';
 import { CircuitBreaker } from './circuit-breaker';
 import { dispatchUpstream, type DispatchedReply } from './upstream-dispatch';
 
@@ -8,7 +9,7 @@ export type UpstreamCall = {
   headers: Record<string, string>;
   body: string | Buffer;
   timeoutMs: number;
-  signal: AbortSignal;
+  signal: AbortLike;
 };
 
 export type UpstreamReply = DispatchedReply;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
+import { Cancellation, type AbortLike } from './cancellation';
 import { dispatchUpstream } from './upstream-dispatch';
 
 /** dispatchUpstream and its body against a real local HTTP server (no mocks of undici). */
@@ -34,7 +35,7 @@ describe('dispatchUpstream', () => {
     await new Promise((r) => server.close(r));
   });
 
-  const call = (path: string, signal = new AbortController().signal) =>
+  const call = (path: string, signal: AbortLike = new AbortController().signal) =>
     dispatchUpstream(agent, {
       url: `${base}${path}`,
       headers: { 'content-type': 'application/json' },
@@ -120,6 +121,29 @@ describe('dispatchUpstream', () => {
       /hung up/,
     );
     assert.deepEqual(seen, ['first']);
+  });
+
+  it('a Cancellation (the client hung up) aborts like a signal, before the headers and mid-body', async () => {
+    routes['/slow2'] = (res) => setTimeout(() => res.end('late'), 2_000);
+    const early = new Cancellation();
+    const pending = call('/slow2', early);
+    setTimeout(() => early.abort(), 20);
+    await assert.rejects(pending, { name: 'AbortError' });
+    routes['/half2'] = (res) => {
+      res.writeHead(200);
+      res.write('first');
+    };
+    const late = new Cancellation();
+    const r = await call('/half2', late);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of r.body) late.abort(new Error('hung up'));
+      })(),
+      /hung up/,
+    );
+    const deadline = Date.now() + 2_000;
+    while (!closed.includes('/half2') && Date.now() < deadline) await sleep(10);
+    assert.ok(closed.includes('/half2'), 'the provider saw the request go away');
   });
 
   it('an already aborted signal never sends the request', async () => {

@@ -1,4 +1,5 @@
 import { util as undiciUtil, type Dispatcher } from 'undici';
+import type { AbortLike } from './cancellation';
 
 /** Chunks held before undici is asked to stop reading the provider's socket (the client is slow). */
 const HIGH_WATER_CHUNKS = 64;
@@ -124,7 +125,7 @@ export function dispatchUpstream(
     headers: Record<string, string>;
     body: string | Buffer;
     timeoutMs: number;
-    signal: AbortSignal;
+    signal: AbortLike;
   },
 ): Promise<DispatchedReply> {
   return new Promise<DispatchedReply>((resolve, reject) => {
