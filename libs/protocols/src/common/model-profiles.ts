@@ -189,16 +189,36 @@ const FALLBACK: ModelProfile = { sampling: true };
 /** Anthropic needs some `max_tokens`; this is used when neither the request nor the profile gives one. */
 export const ANTHROPIC_FALLBACK_MAX_TOKENS = 8192;
 
+/** Compiled wildcard patterns: a handful of rules, matched on every request. */
+const patterns = new Map<string, RegExp>();
+
 export const matchesModelPattern = (pattern: string, model: string): boolean => {
   if (!pattern.includes('*')) return pattern === model;
-  const re = new RegExp(`^${pattern.split('*').map(escapeRe).join('.*')}$`);
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.split('*').map(escapeRe).join('.*')}$`);
+    if (patterns.size >= 4096) patterns.clear();
+    patterns.set(pattern, re);
+  }
   return re.test(model);
 };
 
 const escapeRe = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
+/** The defaults' answer per model name (no caller rules): resolved once per name. */
+const defaultHits = new Map<string, ModelProfileRule | null>();
+
 /** First matching rule of `rules` then of the defaults; unset fields fall back to permissive defaults. */
 export const resolveModelProfile = (model: string, rules: readonly ModelProfileRule[] = []): ModelProfile => {
-  const hit = [...rules, ...DEFAULT_MODEL_PROFILES].find((r) => matchesModelPattern(r.pattern, model));
+  let hit = rules.find((r) => matchesModelPattern(r.pattern, model));
+  if (hit === undefined) {
+    let d = defaultHits.get(model);
+    if (d === undefined) {
+      d = DEFAULT_MODEL_PROFILES.find((r) => matchesModelPattern(r.pattern, model)) ?? null;
+      if (defaultHits.size >= 4096) defaultHits.clear();
+      defaultHits.set(model, d);
+    }
+    hit = d ?? undefined;
+  }
   return { ...FALLBACK, ...(hit?.profile ?? {}) };
 };

@@ -1,4 +1,4 @@
-import { isObj, type Obj } from '../common/json';
+import { cloneJson, isObj, type Obj } from '../common/json';
 import { ProtocolError } from '../errors/error-shapes';
 import type { ResponsesResponse } from './responses-wire.types';
 
@@ -30,7 +30,7 @@ export const inputItemsOf = (body: Obj): unknown[] => {
 export const toStoredTurn = (body: Obj, response: ResponsesResponse): StoredResponsesTurn => ({
   id: response.id,
   input: inputItemsOf(body),
-  output: structuredClone(response.output),
+  output: cloneJson(response.output),
   createdAtSec: response.created_at,
 });
 

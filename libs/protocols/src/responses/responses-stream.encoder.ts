@@ -8,7 +8,7 @@ import type { IrBlockDelta, IrBlockStart, IrStreamEvent } from '../ir/stream';
 import type { EncodeStreamOptions, StreamEncoder } from '../ir/codec';
 import type { SseEvent } from '../sse/sse-event';
 import { jsonEvent } from '../sse/sse-serializer';
-import { isObj } from '../common/json';
+import { cloneJson, isObj } from '../common/json';
 import { CustomInputExtractor } from './custom-input-extractor';
 import { sealReasoning } from './reasoning-envelope';
 import { ToolNamespaceMap } from './tool-namespaces';
@@ -217,7 +217,7 @@ export class ResponsesStreamWriter {
 
   /** The response object as it stands (the final one once `done`). */
   snapshot(): ResponsesResponse {
-    return structuredClone(this.responseObject());
+    return cloneJson(this.responseObject());
   }
 
   push(ev: IrStreamEvent): ResponsesStreamEvent[] {
@@ -376,7 +376,7 @@ export class ResponsesStreamWriter {
     this.emit(out, {
       type: 'response.output_item.added',
       output_index: outputIndex,
-      item: structuredClone(item),
+      item: cloneJson(item),
     });
     return outputIndex;
   }
@@ -413,7 +413,7 @@ export class ResponsesStreamWriter {
         this.emit(out, {
           type: 'response.output_item.done',
           output_index: outputIndex,
-          item: structuredClone(item),
+          item: cloneJson(item),
         });
         this.blocks.set(index, { kind: 'closed' });
         return;
@@ -434,7 +434,7 @@ export class ResponsesStreamWriter {
           this.emit(out, {
             type: 'response.output_item.done',
             output_index: ci,
-            item: structuredClone(carrier),
+            item: cloneJson(carrier),
           });
         }
         if (this.customNames.has(block.name)) {
@@ -480,7 +480,7 @@ export class ResponsesStreamWriter {
       item_id: item.id,
       output_index: outputIndex,
       content_index: 0,
-      part: structuredClone(part),
+      part: cloneJson(part),
     });
     const open: Extract<OpenBlock, { kind: 'message' }> = { kind: 'message', outputIndex, item, part };
     this.blocks.set(index, open);
@@ -646,7 +646,7 @@ export class ResponsesStreamWriter {
           item_id: b.item.id,
           output_index: b.outputIndex,
           content_index: 0,
-          part: structuredClone(b.part),
+          part: cloneJson(b.part),
         });
         b.item.status = 'completed';
         break;
@@ -700,7 +700,7 @@ export class ResponsesStreamWriter {
     this.emit(out, {
       type: 'response.output_item.done',
       output_index: b.outputIndex,
-      item: structuredClone(b.item),
+      item: cloneJson(b.item),
     });
   }
 }
