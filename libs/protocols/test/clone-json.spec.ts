@@ -9,8 +9,16 @@ describe('cloneJson', () => {
       fc.property(fc.jsonValue(), (v) => {
         assert.deepStrictEqual(cloneJson(v), structuredClone(v));
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
+  });
+
+  it('keeps an own __proto__ key a key (it must not become the prototype)', () => {
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"a":1}') as Record<string, unknown>;
+    const copy = cloneJson(parsed);
+    assert.deepStrictEqual(copy, structuredClone(parsed));
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    assert.equal((copy as { polluted?: boolean }).polluted, undefined);
   });
 
   it('shares nothing with the original and keeps undefined fields', () => {

@@ -19,7 +19,13 @@ export const cloneJson = <T>(v: T): T => {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) return v.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  for (const k of Object.keys(v)) {
+    const copy = cloneJson((v as Record<string, unknown>)[k]);
+    // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the prototype.
+    if (k === '__proto__')
+      Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[k] = copy;
+  }
   return out as T;
 };
 export const objOrEmpty = (v: unknown): Obj => (isObj(v) ? v : {});
