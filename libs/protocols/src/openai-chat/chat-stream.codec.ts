@@ -21,30 +21,6 @@ interface ChatToolState {
 }
 
 /**
- * A chunk after the first, parsed from its top-level `"choices"` key on: the fields before it (id,
- * object, created, model, service_tier, system_fingerprint: two thirds of a typical chunk) are read
- * from the first chunk only, and JSON.parse was most of a streamed passthrough's decoding cost.
- * Exact, not a guess: a `"choices":` in the text is a key (a quote inside a string is escaped);
- * if it is a nested key rather than a top-level one, `{` + the rest closes more objects than it
- * opens and JSON.parse throws, and the whole chunk is parsed instead. A chunk with `"usage"` or
- * `"error"` before its choices is parsed whole too.
- */
-export const parseFromChoices = (data: string): unknown => {
-  const at = data.indexOf('"choices":');
-  if (at > 0 && data.charCodeAt(0) === 0x7b /* { */) {
-    const before = data.slice(0, at);
-    if (!before.includes('"usage"') && !before.includes('"error"')) {
-      try {
-        return JSON.parse(`{${data.slice(at)}`);
-      } catch {
-        // not a top-level key: parse it all
-      }
-    }
-  }
-  return JSON.parse(data);
-};
-
-/**
  * OpenAI Chat chunks → IR. Text, `reasoning_content` (OpenAI-compatible servers) and tool-call deltas become IR
  * blocks, one open at a time. Tool-call fragments that arrive before the call's name are held until it comes; a
  * new `id` at an index already in use starts a new call (Ollama-style servers reuse index 0).
@@ -66,7 +42,7 @@ export class OpenAiChatStreamDecoder implements StreamDecoder {
     if (data === '[DONE]') return this.end();
     let chunk: unknown;
     try {
-      chunk = this.started ? parseFromChoices(data) : JSON.parse(data);
+      chunk = JSON.parse(data);
     } catch {
       return [];
     }
