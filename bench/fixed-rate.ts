@@ -3,9 +3,11 @@
 // due, so a stall shows in the percentiles instead of slowing the sender (no coordinated omission).
 //
 //   node -r @swc-node/register bench/fixed-rate.ts --url URL --body FILE [--header 'k: v']...
-//     [--rate 200] [--seconds 20] [--warmup-seconds 3]
+//     [--rate 200] [--seconds 20] [--warmup-seconds 3] [--trace FILE]
+// --trace writes one line per measured request: ms since the start it was due at, its latency in ms
+// (when the slow ones happen: periodic, clustered, or spread).
 // Prints one line: BENCH_RESULT {"requests","rps","p50Ms","p95Ms","p99Ms","maxMs","errors"}.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '200' },
       seconds: { type: 'string', default: '20' },
       'warmup-seconds': { type: 'string', default: '3' },
+      trace: { type: 'string' },
     },
   });
   if (values.url === undefined || values.body === undefined) throw new Error('--url and --body are required');
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
   const totalMs = warmupMs + Number(values.seconds) * 1000;
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
   const latenciesMs: number[] = [];
+  const trace: string[] = [];
   let errors = 0;
   let measured = 0;
   const inflight = new Set<Promise<void>>();
@@ -50,7 +54,11 @@ async function main(): Promise<void> {
       if (!record) return;
       measured += 1;
       if (res.statusCode !== 200) errors += 1;
-      else latenciesMs.push(performance.now() - dueAt);
+      else {
+        const ms = performance.now() - dueAt;
+        latenciesMs.push(ms);
+        if (values.trace !== undefined) trace.push(`${(dueAt - start).toFixed(1)}\t${ms.toFixed(3)}`);
+      }
     } catch {
       if (record) {
         measured += 1;
@@ -75,6 +83,7 @@ async function main(): Promise<void> {
   }
   await Promise.all(inflight);
   await agent.close();
+  if (values.trace !== undefined) writeFileSync(values.trace, `${trace.join('\n')}\n`);
   latenciesMs.sort((a, b) => a - b);
   const seconds = (totalMs - warmupMs) / 1000;
   const result = {

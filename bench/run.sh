@@ -153,6 +153,9 @@ cleanup() {
       [[ -f "$f" ]] && printf '### %s\n%s\n' "$f" "$(tail -50 "$f")" >>"$RAW"
     done
   fi
+  # BENCH_KEEP_LOGS=DIR: the processes' logs are kept there (for instance the gateway's with
+  # BENCH_GATEWAY_FLAGS=--trace-gc, beside BENCH_TRACE_DIR's latencies).
+  if [[ -n "${BENCH_KEEP_LOGS:-}" ]]; then mkdir -p "$BENCH_KEEP_LOGS" && cp "$STATE"/*.log "$BENCH_KEEP_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$STATE"
   if ((rc != 0)); then log "failed (exit $rc); everything started was stopped"; fi
   exit "$rc"
@@ -238,12 +241,13 @@ set_pid() { P_PID[$1]="$2"; }
 FIXED_RATE_JS="$YS_OUT/fixed-rate.js"
 PROFILE_SUMMARY_JS="$YS_OUT/profile-summary.js"
 
-# The gateway runs with the Node options the Dockerfile and the npm scripts give it (a 64 MB young
-# generation; --env NODE_OPTIONS=... overrides them). The yardsticks and Portkey run with Node's defaults,
-# as a bare proxy would: given the gateway's option, the Fastify yardstick did 6,534 req/s on chat-json in
-# one run against 7,605 without (a larger nursery suits the gateway's allocations, not necessarily theirs),
-# and the ratios must not gain from slowing the yardstick.
-DEPLOYED_NODE_OPTIONS="--max-semi-space-size=64"
+# The gateway runs with the V8 flags the Dockerfile and the npm scripts give it (a 64 MB young
+# generation, a 128 MB initial old-generation limit, no memory reducer; --env NODE_OPTIONS=... adds to
+# them). The yardsticks and Portkey run with Node's defaults, as a bare proxy would: given the gateway's
+# young generation, the Fastify yardstick did 6,534 req/s on chat-json in one run against 7,605 without
+# (a larger nursery suits the gateway's allocations, not necessarily theirs), and the ratios must not
+# gain from slowing the yardstick.
+DEPLOYED_NODE_FLAGS="--max-semi-space-size=64 --initial-old-space-size=128 --no-memory-reducer"
 
 start_yardstick() { # label js port
   (UPSTREAM_URL="$MOCK" PORT="$3" exec taskset -c 1 node "$YS_OUT/$2") >"$STATE/$1.log" 2>&1 &
@@ -303,12 +307,13 @@ routes:
 EOF
 # start_gateway LABEL MAIN PORT WORKERS CPUS [NODE FLAGS]: the gateway in distributed mode.
 start_gateway() {
-  local label="$1" main="$2" port="$3" workers="$4" cpus="$5" flags="${6:-}" pid
+  # BENCH_GATEWAY_FLAGS: extra node flags for the gateway (--trace-gc, which NODE_OPTIONS refuses).
+  local label="$1" main="$2" port="$3" workers="$4" cpus="$5" flags="${6:-} ${BENCH_GATEWAY_FLAGS:-}" pid
   # shellcheck disable=SC2086
   (cd "$STATE" && exec env SLUICE_HOST=127.0.0.1 SLUICE_GATEWAY_PORT="$port" SLUICE_MASTER_KEY="$MASTER_KEY" \
     DATABASE_URL="$DATABASE_URL" KAFKA_BROKERS="$KAFKA_BROKERS" SLUICE_CONFIG="$STATE/sluice.yaml" \
     SLUICE_MIGRATIONS_DIR="$MIGRATIONS" SLUICE_FIREWALL_MODE="$FIREWALL_MODE" SLUICE_GATEWAY_WORKERS="$workers" \
-    NODE_ENV=production NODE_OPTIONS="$DEPLOYED_NODE_OPTIONS" "${GATEWAY_ENV[@]}" taskset -c "$cpus" node $flags "$main") >>"$STATE/$label.log" 2>&1 &
+    NODE_ENV=production "${GATEWAY_ENV[@]}" taskset -c "$cpus" node $DEPLOYED_NODE_FLAGS $flags "$main") >>"$STATE/$label.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_http "http://127.0.0.1:$port/ready" "$label"
@@ -500,8 +505,11 @@ printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tload\n' >"$RATE_TSV"
 run_rate() { # scenario label url body headers
   local scenario="$1" label="$2" url="$3" body="$4" out line
   header_args "$5"
+  local trace=()
+  # BENCH_TRACE_DIR: per-request latencies of each fixed-rate run (bench/fixed-rate.ts --trace).
+  if [[ -n "${BENCH_TRACE_DIR:-}" ]]; then mkdir -p "$BENCH_TRACE_DIR"; trace=(--trace "$BENCH_TRACE_DIR/$scenario-$label.tsv"); fi
   out="$(cd "$REPO" && taskset -c 0 node "$FIXED_RATE_JS" --url "$url" \
-    --body "$BENCH/requests/$body" --rate "$RATE" --seconds "$RATE_SECONDS" "${H_ARGS[@]}")"
+    --body "$BENCH/requests/$body" --rate "$RATE" --seconds "$RATE_SECONDS" "${H_ARGS[@]}" "${trace[@]}")"
   printf '### rate %s %s\n%s\n' "$scenario" "$label" "$out" >>"$RAW"
   line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
   node -e '

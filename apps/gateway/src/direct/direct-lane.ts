@@ -107,7 +107,15 @@ export class DirectLane {
     const ctx = this.exchanges.open('direct', id, url, 'POST', res, () => pattern, protocol);
     const req = new DirectRequest(raw, id, url, query, ctx);
     const reply = new DirectReply(res, ctx);
-    const fail = (err: unknown): void => sendError(err, req, reply, this.logger);
+    const fail = (err: unknown): void => {
+      try {
+        sendError(err, req, reply, this.logger);
+      } catch (renderErr) {
+        // Nothing else can be said on this response; the usage event is still recorded at close.
+        this.logger.error({ requestId: id, err: (renderErr as Error).message }, 'error response failed');
+        res.destroy();
+      }
+    };
     this.readBody(raw, (err, body) => {
       if (err !== null) return fail(err);
       let parsed: unknown;
@@ -118,7 +126,11 @@ export class DirectLane {
       }
       req.rawBody = body;
       req.body = parsed;
-      this.guard.admit(req).then(() => handler(req, reply, parsed).catch(fail), fail);
+      // One catch for the key check and the handler, whether it rejects or throws.
+      this.guard
+        .admit(req)
+        .then(() => handler(req, reply, parsed))
+        .catch(fail);
     });
   }
 
