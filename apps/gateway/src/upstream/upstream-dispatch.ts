@@ -8,7 +8,7 @@ const HIGH_WATER_CHUNKS = 64;
  * A provider's response body, fed by undici's dispatcher (see `dispatchUpstream`): read it whole
  * (`text`) or chunk by chunk (`for await`), once. It replaces undici's `request()` body, a Node
  * Readable per response, whose stream machinery cost more per request than the gateway's own work
- * on the body (bench: +x% req/s, docs/benchmarks.md). Leaving a `for await` early (or `destroy`)
+ * on the body (A/B: +20% req/s on the streamed scenarios, docs/benchmarks.md). Leaving a `for await` early (or `destroy`)
  * aborts the upstream request; a slow reader pauses the socket and resumes it as it catches up.
  */
 export class UpstreamBody implements AsyncIterable<Buffer> {
