@@ -59,25 +59,18 @@ export class DataPlaneHandlers {
     const model = m[1]!.replace(/^models\//, '');
     switch (m[2]) {
       case 'generateContent':
-        req.sluice.endpoint = 'gemini.generate_content';
+      case 'streamGenerateContent': {
+        const stream = m[2] === 'streamGenerateContent';
+        req.sluice.endpoint = stream ? 'gemini.stream_generate_content' : 'gemini.generate_content';
         return this.proxy.generate({
           client: 'gemini',
           req,
           reply,
           body,
           pathModel: model,
-          pathStream: false,
+          pathStream: stream,
         });
-      case 'streamGenerateContent':
-        req.sluice.endpoint = 'gemini.stream_generate_content';
-        return this.proxy.generate({
-          client: 'gemini',
-          req,
-          reply,
-          body,
-          pathModel: model,
-          pathStream: true,
-        });
+      }
       case 'countTokens':
         req.sluice.endpoint = 'gemini.count_tokens';
         return this.counter.count({ client: 'gemini', req, reply, body, pathModel: model });

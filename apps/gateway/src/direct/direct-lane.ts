@@ -32,11 +32,10 @@ import type { DataPlaneHandler, DataPlaneHandlers } from './data-plane-handlers'
  */
 export class DirectLane {
   private readonly routes: Map<string, { handler: DataPlaneHandler; protocol: Protocol }>;
-  private readonly geminiHandlers = new Map<string, (target: string) => DataPlaneHandler>();
   private closing = false;
 
   constructor(
-    handlers: DataPlaneHandlers,
+    private readonly handlers: DataPlaneHandlers,
     private readonly guard: DataPlaneGuard,
     private readonly exchanges: Exchanges,
     private readonly logger: Logger,
@@ -55,10 +54,6 @@ export class DirectLane {
       ['/v1/embeddings', handlers.embeddings],
     ];
     this.routes = new Map(table.map(([path, handler]) => [path, { handler, protocol: protocolOf(path) }]));
-    for (const prefix of GEMINI_PREFIXES) {
-      const gemini = handlers.gemini.bind(handlers);
-      this.geminiHandlers.set(prefix, (target) => (req, reply, body) => gemini(target, req, reply, body));
-    }
   }
 
   /** From now on every request goes to Fastify, which answers 503 while the server closes. */
@@ -84,14 +79,15 @@ export class DirectLane {
   }
 
   private geminiRoute(path: string): { pattern: string; handler: DataPlaneHandler } | null {
-    for (const [prefix, make] of this.geminiHandlers) {
-      if (!path.startsWith(prefix)) continue;
-      const target = path.slice(prefix.length);
-      // What Fastify's router would not take as one plain parameter stays with it.
-      if (target === '' || target.includes('/') || target.includes('%')) return null;
-      return { pattern: `${prefix}:target`, handler: make(target) };
-    }
-    return null;
+    const prefix = GEMINI_PREFIXES.find((p) => path.startsWith(p));
+    if (prefix === undefined) return null;
+    const target = path.slice(prefix.length);
+    // What Fastify's router would not take as one plain parameter stays with it.
+    if (target === '' || target.includes('/') || target.includes('%')) return null;
+    return {
+      pattern: `${prefix}:target`,
+      handler: (req, reply, body) => this.handlers.gemini(target, req, reply, body),
+    };
   }
 
   private serve(

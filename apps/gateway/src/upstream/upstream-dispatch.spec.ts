@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { Cancellation, type AbortLike } from './cancellation';
-import { dispatchUpstream } from './upstream-dispatch';
+import { dispatchUpstream, UpstreamBody } from './upstream-dispatch';
 
 /** dispatchUpstream and its body against a real local HTTP server (no mocks of undici). */
 describe('dispatchUpstream', () => {
@@ -170,5 +170,42 @@ describe('dispatchUpstream', () => {
       }),
       (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
     );
+  });
+});
+
+describe('UpstreamBody', () => {
+  it('asks undici to pause a chunk-by-chunk reader 64 chunks behind, and resumes it at half', async () => {
+    let resumes = 0;
+    const body = new UpstreamBody(
+      () => undefined,
+      () => (resumes += 1),
+    );
+    const it = body[Symbol.asyncIterator]();
+    const accepted: boolean[] = [];
+    for (let i = 0; i < 64; i++) accepted.push(body.push(Buffer.from(String(i))));
+    assert.deepEqual(accepted.slice(0, 63), Array(63).fill(true));
+    assert.equal(accepted[63], false, 'the 64th queued chunk pauses the socket');
+    const read: string[] = [];
+    for (let i = 0; i < 32; i++) read.push(((await it.next()).value as Buffer).toString());
+    assert.equal(resumes, 0, 'still 32 behind');
+    read.push(((await it.next()).value as Buffer).toString());
+    assert.equal(resumes, 1, 'resumed once fewer than half are queued');
+    body.end();
+    for (let r = await it.next(); !r.done; r = await it.next()) read.push(r.value.toString());
+    assert.deepEqual(
+      read,
+      Array.from({ length: 64 }, (_, i) => String(i)),
+    );
+  });
+
+  it('never pauses a reader of the whole text', async () => {
+    const body = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+    );
+    const text = body.text();
+    for (let i = 0; i < 100; i++) assert.equal(body.push(Buffer.from('x')), true);
+    body.end();
+    assert.equal(await text, 'x'.repeat(100));
   });
 });
