@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   OpenAiUsageChunkFilter,
   ToolNameMap,
@@ -844,19 +845,80 @@ describe('usage tap for passthrough streams', () => {
 });
 
 describe('OpenAI passthrough without the usage chunk the client did not ask for', () => {
+  /** Runs bytes through a filter in the given pieces; what it lets out, as bytes. */
+  const filtered = (pieces: readonly Uint8Array[]): Buffer => {
+    const f = new OpenAiUsageChunkFilter();
+    const out: Buffer[] = [];
+    const keep = (v: string | Buffer): number => out.push(typeof v === 'string' ? Buffer.from(v) : v);
+    for (const piece of pieces) keep(f.push(piece));
+    keep(f.end());
+    return Buffer.concat(out);
+  };
+  /** Bytes cut at pseudo-random byte offsets (inside multi-byte characters too). */
+  const cutBytes = (bytes: Buffer, seed: number): Buffer[] => {
+    const out: Buffer[] = [];
+    let s = seed;
+    for (let i = 0; i < bytes.length;) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const len = 1 + (s % 23);
+      out.push(bytes.subarray(i, i + len));
+      i += len;
+    }
+    return out;
+  };
+
   it('drops only the choices: [] usage frame, other frames byte for byte, any chunking', () => {
     const usageFrameStart = openAiUpstream.indexOf(
       'data: {"id":"chatcmpl-9","object":"chat.completion.chunk","created":1730000000,"model":"gpt-5.5","choices":[],',
     );
     const usageFrameEnd = openAiUpstream.indexOf('\n\n', usageFrameStart) + 2;
     const expected = openAiUpstream.slice(0, usageFrameStart) + openAiUpstream.slice(usageFrameEnd);
+    const bytes = Buffer.from(openAiUpstream);
     for (const seed of [0, 3, 9]) {
-      const f = new OpenAiUsageChunkFilter();
-      let got = '';
-      for (const piece of seed === 0 ? [openAiUpstream] : splitAt(openAiUpstream, seed))
-        got += f.push(new TextEncoder().encode(piece));
-      got += f.end();
-      assert.equal(got, expected, `seed ${seed}`);
+      const pieces = seed === 0 ? [bytes] : cutBytes(bytes, seed);
+      assert.equal(filtered(pieces).toString('utf8'), expected, `seed ${seed}`);
     }
+  });
+
+  it('hands a chunk without a usage frame back as the same bytes (no copy)', () => {
+    const chunk = Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}\n\n');
+    const f = new OpenAiUsageChunkFilter();
+    assert.equal(f.push(chunk), chunk);
+  });
+
+  it('keeps every other frame whatever the line ends, chunking and characters (property)', () => {
+    const content = fc.string({
+      unit: fc.constantFrom('a', ' ', 'é', '€', '😀', '"', '\\', '[]', 'choices'),
+    });
+    const frame = fc.oneof(
+      content.map((c) => ({
+        usage: false,
+        json: JSON.stringify({ id: 'c', choices: [{ index: 0, delta: { content: c } }], usage: null }),
+      })),
+      fc.constantFrom(
+        { usage: true, json: '{"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}' },
+        { usage: true, json: '{"id":"c","choices": [ ],"usage":{"prompt_tokens":1}}' },
+        // An empty choices array without usage is not the usage frame: it stays.
+        { usage: false, json: '{"id":"c","choices":[],"usage":null}' },
+        { usage: false, json: '[DONE]' },
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(frame, { maxLength: 8 }),
+        fc.constantFrom('\n', '\r\n', '\r'),
+        fc.integer({ min: 1, max: 1000 }),
+        (list, eol, seed) => {
+          const text = (f: { json: string }): string => `data: ${f.json}${eol}${eol}`;
+          const input = Buffer.from(list.map(text).join(''));
+          const expected = list
+            .filter((f) => !f.usage)
+            .map(text)
+            .join('');
+          assert.equal(filtered(cutBytes(input, seed)).toString('utf8'), expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

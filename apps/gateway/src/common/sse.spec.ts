@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { writeSseData, writeSseHead } from './sse';
+import { endSseWith, writeSse, writeSseHead } from './sse';
 
 type Handler = (res: ServerResponse, clientGotHead: Promise<void>) => Promise<void>;
 
@@ -41,7 +41,7 @@ describe('SSE head', () => {
       const before = res.socket!.bytesWritten;
       writeSseHead(res);
       writtenByHead = res.socket!.bytesWritten - before;
-      await writeSseData(res, '{"n":1}');
+      await writeSse(res, 'data: {"n":1}\n\n');
       res.end('data: [DONE]\n\n');
     });
     assert.equal(writtenByHead, 0, 'nothing written to the socket for the head alone');
@@ -55,11 +55,39 @@ describe('SSE head', () => {
     const pieces = await exchange(async (res, clientGotHead) => {
       writeSseHead(res);
       await clientGotHead;
-      await writeSseData(res, '{"n":1}');
+      await writeSse(res, 'data: {"n":1}\n\n');
       res.end();
     });
     assert.match(pieces[0]!, /^HTTP\/1\.1 200[\s\S]*text\/event-stream/);
     assert.doesNotMatch(pieces[0]!, /data:/);
     assert.match(pieces.join(''), /data: \{"n":1\}/);
+  });
+});
+
+describe('endSseWith', () => {
+  it('sends the head, the last parts and the chunked terminator in one socket write', async () => {
+    const pieces = await exchange(async (res) => {
+      writeSseHead(res);
+      endSseWith(res, ['data: {"n":1}\n\n', Buffer.from('data: {"n":2}\n\n'), '', 'data: [DONE]\n\n']);
+    });
+    assert.equal(pieces.length, 1, `one piece on the wire, got ${pieces.length}`);
+    const [head, body] = pieces[0]!.split('\r\n\r\n', 2) as [string, string];
+    assert.match(head, /^HTTP\/1\.1 200[\s\S]*transfer-encoding: chunked/i);
+    assert.ok(pieces[0]!.endsWith('0\r\n\r\n'), 'ends with the chunked terminator');
+    const data = body.replace(/\r\n[0-9a-f]+\r\n/g, '').replace(/^[0-9a-f]+\r\n/, '');
+    assert.match(data, /data: \{"n":1\}\n\ndata: \{"n":2\}\n\ndata: \[DONE\]\n\n/);
+  });
+
+  it('ends a response with nothing left to send, and does nothing on one already ended', async () => {
+    const pieces = await exchange(async (res) => {
+      writeSseHead(res);
+      await writeSse(res, 'data: {"n":1}\n\n');
+      endSseWith(res, ['', '']);
+      endSseWith(res, ['data: late\n\n']);
+    });
+    const text = pieces.join('');
+    assert.match(text, /data: \{"n":1\}/);
+    assert.doesNotMatch(text, /late/);
+    assert.ok(text.endsWith('0\r\n\r\n'));
   });
 });

@@ -24,10 +24,13 @@ function flushHeadIfWaiting(res: ServerResponse): void {
   if (!res.destroyed && !res.writableEnded) res.flushHeaders();
 }
 
-/** Writes one `data:` event; waits for `drain` when the client reads slower than we write. */
-export async function writeSseData(res: ServerResponse, data: string, event?: string): Promise<void> {
-  const frame = event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
-  if (!res.write(frame)) {
+/**
+ * Writes relayed SSE text or bytes; waits for `drain` when the client reads slower than we write (or
+ * for `close` when it went away). Nothing is written to a destroyed response.
+ */
+export async function writeSse(res: ServerResponse, chunk: string | Uint8Array): Promise<void> {
+  if (chunk.length === 0 || res.destroyed) return;
+  if (!res.write(chunk)) {
     await new Promise<void>((resolve) => {
       const done = (): void => {
         res.off('drain', done);
@@ -40,7 +43,24 @@ export async function writeSseData(res: ServerResponse, data: string, event?: st
   }
 }
 
-export function endSse(res: ServerResponse, openaiDone: boolean): void {
-  if (res.destroyed) return;
-  res.end(openaiDone ? 'data: [DONE]\n\n' : undefined);
+/**
+ * Ends a relayed stream with its last parts: the parts and the chunked terminator go to the socket in one
+ * write (`end` uncorks once), where a `write` then an `end` were two. A relay whose provider already
+ * finished sends its last frames this way, so a short stream costs one socket write in all (head, frames,
+ * end). No-op on a response already ended or destroyed.
+ */
+export function endSseWith(res: ServerResponse, parts: readonly (string | Uint8Array)[]): void {
+  if (res.destroyed || res.writableEnded) return;
+  let last: string | Uint8Array | undefined;
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    if (last !== undefined) {
+      // More than one part: cork, so each write joins the end's single socket write.
+      if (!res.socket?.writableCorked) res.cork();
+      res.write(last);
+    }
+    last = part;
+  }
+  if (last === undefined) res.end();
+  else res.end(last);
 }

@@ -12,12 +12,13 @@ import {
   type IrRequest,
   type IrStreamEvent,
   type ProtocolId,
+  type StreamDecoder,
   type ToolNameMap,
 } from '@sluice/protocols';
 import { GatewayError } from '../common/gateway-error';
 import { BudgetEnforcer } from '../budget/budget-enforcer.service';
 import { budgetCutFrames, streamedChars } from '../budget/stream-cut';
-import { writeSseHead } from '../common/sse';
+import { endSseWith, writeSse, writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { FirewallService } from '../firewall/firewall.service';
 import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
@@ -54,6 +55,13 @@ type Relay = {
   reply: GatewayReply;
   /** Placeholder -> value, when the firewall redacted the request. */
   mapping: ReadonlyMap<string, string> | null;
+};
+
+/** A stream relay's work per upstream chunk, at the end, and when a budget cuts the stream. */
+type RelaySteps = {
+  chunk(bytes: Buffer): string | Buffer;
+  end(): string | Buffer;
+  cut(): string;
 };
 
 type Prepared = {
@@ -282,77 +290,26 @@ export class ProxyService {
     const out = reply.raw;
     writeSseHead(out);
     req.sluice.firstByteAt = performance.now();
-    const write = async (s: string | Buffer): Promise<void> => {
-      if (s.length === 0 || out.destroyed) return;
-      if (!out.write(s)) await new Promise<void>((res) => (out.once('drain', res), out.once('close', res)));
-    };
-    const parser = new SseParser();
-    const decoder = getCodec(r.target).createStreamDecoder({
-      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
-      model: r.route.served,
-    });
     const answer = new AnswerCollector();
+    const steps =
+      r.passthrough && !r.mapping ? this.passthroughSteps(r, answer) : this.translationSteps(r, answer);
+    // What goes out with the end of the response (one socket write for both).
+    let last: (string | Buffer)[] = [];
     try {
-      if (r.passthrough && !r.mapping) {
-        // Bytes go out as they arrive; a parallel decoder reads usage (and the answer) on the way.
-        // When the gateway asked for the usage chunk, only that frame is cut out; the others keep
-        // their bytes.
-        // The bytes are decoded once, for the parser and the filter; without the filter they go out
-        // as they came (no decode and re-encode).
-        const filter = r.prepared.dropUsageChunk ? new OpenAiUsageChunkFilter() : null;
-        const utf8 = filter ? new TextDecoder('utf-8') : null;
-        for await (const chunk of res.body) {
-          const bytes = chunk;
-          const text = utf8 ? utf8.decode(bytes, { stream: true }) : null;
-          for (const ev of parser.push(text ?? bytes)) this.observe(req, decoder.push(ev), answer);
-          await write(filter && text !== null ? filter.push(text) : bytes);
-          if (req.sluice.budget?.cut)
-            return await write(budgetCutFrames(req.sluice, r.client, r.route.requested));
+      for await (const chunk of res.body) {
+        const data = steps.chunk(chunk);
+        if (req.sluice.budget?.cut) {
+          last = [data, steps.cut()];
+          return;
         }
-        const rest = utf8 ? utf8.decode() : '';
-        if (rest !== '') for (const ev of parser.push(rest)) this.observe(req, decoder.push(ev), answer);
-        if (filter) await write(filter.push(rest) + filter.end());
-        for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
-        this.observe(req, decoder.end(), answer);
-      } else {
-        // Event by event: upstream SSE -> IR -> (placeholders restored) -> the client's SSE.
-        const encoder = getCodec(r.client).createStreamEncoder({
-          model: r.route.requested,
-          includeUsage:
-            isObject(req.body) &&
-            isObject(req.body['stream_options']) &&
-            req.body['stream_options']['include_usage'] === true,
-        });
-        const restorer = r.mapping ? new IrStreamRestorer(r.mapping) : null;
-        const relay = (events: IrStreamEvent[]): string => {
-          this.observe(req, events, answer);
-          const restored = restorer ? restorer.apply(events) : events;
-          return restored
-            .flatMap((e) => encoder.push(e))
-            .map(serializeSseEvent)
-            .join('');
-        };
-        for await (const chunk of res.body) {
-          await write(
-            parser
-              .push(chunk)
-              .map((ev) => relay(decoder.push(ev)))
-              .join(''),
-          );
-          if (req.sluice.budget?.cut) {
-            const encode = (ev: IrStreamEvent): string => encoder.push(ev).map(serializeSseEvent).join('');
-            return await write(budgetCutFrames(req.sluice, r.client, r.route.requested, encode));
-          }
+        if (res.body.complete) {
+          // The provider has finished: this chunk's output joins the end instead of a write of its own.
+          last = [data];
+          break;
         }
-        await write(
-          parser
-            .end()
-            .map((ev) => relay(decoder.push(ev)))
-            .join('') +
-            relay(decoder.end()) +
-            encoder.end().map(serializeSseEvent).join(''),
-        );
+        await writeSse(out, data);
       }
+      last.push(steps.end());
     } catch (err) {
       if (!out.destroyed) {
         req.sluice.errorCode = 'upstream_stream_error';
@@ -363,8 +320,80 @@ export class ProxyService {
       }
     } finally {
       this.firewall.inspectResponse(noteAnswer(req.sluice, answer.text()), req);
-      if (!out.destroyed) out.end();
+      endSseWith(out, last);
     }
+  }
+
+  /**
+   * Passthrough: bytes go out as they arrive; a parallel parser and decoder read usage and the
+   * answer on the way. When the gateway asked for the usage chunk, only that frame is cut out; the
+   * rest keeps its bytes (no decode and re-encode).
+   */
+  private passthroughSteps(r: Relay, answer: AnswerCollector): RelaySteps {
+    const { req } = r;
+    const parser = new SseParser();
+    const decoder = this.streamDecoder(r);
+    const filter = r.prepared.dropUsageChunk ? new OpenAiUsageChunkFilter() : null;
+    return {
+      chunk: (bytes) => {
+        for (const ev of parser.push(bytes)) this.observe(req, decoder.push(ev), answer);
+        return filter ? filter.push(bytes) : bytes;
+      },
+      end: () => {
+        for (const ev of parser.end()) this.observe(req, decoder.push(ev), answer);
+        this.observe(req, decoder.end(), answer);
+        return filter ? filter.end() : '';
+      },
+      cut: () => budgetCutFrames(req.sluice, r.client, r.route.requested),
+    };
+  }
+
+  /** Translation, event by event: upstream SSE -> IR -> (placeholders restored) -> the client's SSE. */
+  private translationSteps(r: Relay, answer: AnswerCollector): RelaySteps {
+    const { req } = r;
+    const parser = new SseParser();
+    const decoder = this.streamDecoder(r);
+    const encoder = getCodec(r.client).createStreamEncoder({
+      model: r.route.requested,
+      includeUsage:
+        isObject(req.body) &&
+        isObject(req.body['stream_options']) &&
+        req.body['stream_options']['include_usage'] === true,
+    });
+    const restorer = r.mapping ? new IrStreamRestorer(r.mapping) : null;
+    const encode = (ev: IrStreamEvent): string => {
+      let s = '';
+      for (const frame of encoder.push(ev)) s += serializeSseEvent(frame);
+      return s;
+    };
+    const relay = (events: IrStreamEvent[]): string => {
+      this.observe(req, events, answer);
+      let s = '';
+      for (const ev of restorer ? restorer.apply(events) : events) s += encode(ev);
+      return s;
+    };
+    return {
+      chunk: (bytes) => {
+        let s = '';
+        for (const ev of parser.push(bytes)) s += relay(decoder.push(ev));
+        return s;
+      },
+      end: () => {
+        let s = '';
+        for (const ev of parser.end()) s += relay(decoder.push(ev));
+        s += relay(decoder.end());
+        for (const frame of encoder.end()) s += serializeSseEvent(frame);
+        return s;
+      },
+      cut: () => budgetCutFrames(req.sluice, r.client, r.route.requested, encode),
+    };
+  }
+
+  private streamDecoder(r: Relay): StreamDecoder {
+    return getCodec(r.target).createStreamDecoder({
+      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
+      model: r.route.served,
+    });
   }
 
   private observe(req: GatewayRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {

@@ -28,7 +28,7 @@ import { GatewayError } from '../common/gateway-error';
 import { BudgetEnforcer } from '../budget/budget-enforcer.service';
 import { budgetCutFrames, responsesBudgetCutFrame, streamedChars } from '../budget/stream-cut';
 import type { RequestContext } from '../common/request-context';
-import { writeSseHead } from '../common/sse';
+import { endSseWith, writeSse, writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { readUpstreamJson, recordUsage } from '../upstream/upstream-body';
 import { FirewallService } from '../firewall/firewall.service';
@@ -308,18 +308,27 @@ export class ResponsesService {
     const observe = (events: SseEvent[]): void => {
       for (const ev of events) this.observePassthrough(req.sluice, ev);
     };
+    // What goes out with the end of the response (one socket write for both).
+    let last: (string | Buffer)[] = [];
     try {
       for await (const chunk of res.body) {
         // Bytes go out as they arrive; the parser reads usage on the way.
         observe(parser.push(chunk));
-        await write(out, chunk.toString('utf8'));
-        if (req.sluice.budget?.cut) return await write(out, responsesBudgetCutFrame(req.sluice));
+        if (req.sluice.budget?.cut) {
+          last = [chunk, responsesBudgetCutFrame(req.sluice)];
+          return;
+        }
+        if (res.body.complete) {
+          last = [chunk];
+          break;
+        }
+        await writeSse(out, chunk);
       }
       observe(parser.end());
     } catch (err) {
       this.streamBroke(req, out, err);
     } finally {
-      if (!out.destroyed) out.end();
+      endSseWith(out, last);
     }
   }
 
@@ -403,40 +412,44 @@ export class ResponsesService {
         this.keep(req, t, () => writer.snapshot());
       }
     };
-    const send = async (): Promise<void> => {
-      if (frames.length === 0) return;
+    const take = (): string => {
       const text = serializeSse(frames);
       frames.length = 0;
-      await write(out, text);
+      return text;
     };
+    let last: string[] = [];
     try {
-      await write(out, serializeSse(responsesSseEvents(writer.begin())));
+      frames.push(...responsesSseEvents(writer.begin()));
+      // The provider has not sent anything yet (a model thinking): the client sees the response begin
+      // now. Otherwise the opening events go out with the first chunk's, in one write.
+      if (!res.body.pending) await writeSse(out, take());
       for await (const chunk of res.body) {
         for (const ev of parser.push(chunk)) collect(decoder.push(ev), false);
-        await send();
-        if (out.destroyed) return;
         if (req.sluice.budget?.cut) {
           const encode = (ev: IrStreamEvent): string => serializeSse(encoder.push(ev));
-          return await write(out, budgetCutFrames(req.sluice, 'openai-responses', route.requested, encode));
+          last = [take(), budgetCutFrames(req.sluice, 'openai-responses', route.requested, encode)];
+          return;
         }
+        // The provider has finished: this chunk's events join the end instead of a write of their own.
+        if (res.body.complete) break;
+        await writeSse(out, take());
+        if (out.destroyed) return;
       }
       for (const ev of parser.end()) collect(decoder.push(ev), false);
       collect(decoder.end(), true);
-      await send();
     } catch (err) {
       this.streamBroke(req, out, err);
       // The client still gets a terminal event when it is listening.
       if (!writer.done && !out.destroyed) {
         try {
           collect([], true);
-          await send();
         } catch {
           // nothing more can be sent
         }
       }
     } finally {
       this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
-      if (!out.destroyed) out.end();
+      endSseWith(out, [...last, take()]);
     }
   }
 
@@ -493,7 +506,7 @@ export class ResponsesService {
         kept = true;
         this.keep(req, t, () => encoder.writer.snapshot());
       }
-      await write(out, serializeSse(frames));
+      await writeSse(out, serializeSse(frames));
       if (out.destroyed) return;
     }
     out.end(serializeSse(encoder.end()));
@@ -517,11 +530,6 @@ export class ResponsesService {
       'upstream stream ended abnormally',
     );
   }
-}
-
-async function write(out: ServerResponse, s: string): Promise<void> {
-  if (s === '' || out.destroyed) return;
-  if (!out.write(s)) await new Promise<void>((r) => (out.once('drain', r), out.once('close', r)));
 }
 
 function failedCode(response: unknown): string {

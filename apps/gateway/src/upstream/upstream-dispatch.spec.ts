@@ -208,4 +208,37 @@ describe('UpstreamBody', () => {
     body.end();
     assert.equal(await text, 'x'.repeat(100));
   });
+
+  it('says whether a chunk waits and when the chunk handed out is the last one', async () => {
+    const body = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+    );
+    const it = body[Symbol.asyncIterator]();
+    assert.equal(body.pending, false);
+    body.push(Buffer.from('a'));
+    body.push(Buffer.from('b'));
+    assert.equal(body.pending, true);
+    assert.equal(((await it.next()).value as Buffer).toString(), 'a');
+    assert.equal(body.complete, false, 'b still queued, and the provider has not finished');
+    body.end();
+    assert.equal(body.complete, false, 'finished, but b is still queued');
+    assert.equal(((await it.next()).value as Buffer).toString(), 'b');
+    assert.equal(body.complete, true, 'b was the last chunk');
+    assert.equal(body.pending, false);
+    assert.equal((await it.next()).done, true);
+  });
+
+  it('is never complete after a failure', async () => {
+    const body = new UpstreamBody(
+      () => undefined,
+      () => undefined,
+    );
+    body.push(Buffer.from('a'));
+    body.fail(new Error('reset'));
+    const it = body[Symbol.asyncIterator]();
+    assert.equal(((await it.next()).value as Buffer).toString(), 'a');
+    assert.equal(body.complete, false);
+    await assert.rejects(it.next(), /reset/);
+  });
 });

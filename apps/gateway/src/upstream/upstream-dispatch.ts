@@ -50,6 +50,19 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     this.notify();
   }
 
+  /**
+   * True once the provider finished and every chunk was handed out: the chunk a reader holds is the
+   * last one, so a relay can send it with the end of its own response (one socket write, not two).
+   */
+  get complete(): boolean {
+    return this.ended && this.chunks.length === 0;
+  }
+
+  /** Whether a chunk is waiting to be read. */
+  get pending(): boolean {
+    return this.chunks.length > 0;
+  }
+
   async text(): Promise<string> {
     this.claim(false);
     while (!this.ended) {

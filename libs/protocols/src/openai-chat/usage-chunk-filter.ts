@@ -1,31 +1,114 @@
+import { StringDecoder } from 'node:string_decoder';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const FRAME_END = Buffer.from('\n\n');
+const CHOICES_KEY = Buffer.from('"choices"');
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Passthrough of an OpenAI Chat stream whose request the gateway changed to `include_usage: true` (to meter it)
  * although the client did not ask: every frame goes out as received, except the final `choices: []` usage frame.
- * Frames are cut at their blank line, whatever the chunking; the text of the others is not re-serialized.
+ * Frames are cut at their blank line, whatever the chunking; a frame split across chunks is held until it is
+ * complete. The common stream (LF line ends) is filtered as bytes: the chunk goes out as the same Buffer when it
+ * holds no candidate frame, and nothing is decoded but a candidate. A stream with a CR anywhere is filtered as
+ * text from there on (CR and CRLF line ends make the bytes search ambiguous).
  */
 export class OpenAiUsageChunkFilter {
-  private readonly decoder = new TextDecoder('utf-8');
-  private buffer = '';
+  /** Bytes after the last complete frame (LF mode). */
+  private held: Buffer = EMPTY;
+  /** Set once a CR was seen: the rest of the stream is filtered as text. */
+  private text: { decoder: StringDecoder; buffer: string } | null = null;
 
-  push(chunk: string | Uint8Array): string {
-    this.buffer += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+  push(chunk: Uint8Array): Buffer | string {
+    if (this.text !== null) return this.pushText(chunk);
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (bytes.indexOf(CR) !== -1) {
+      this.text = { decoder: new StringDecoder('utf8'), buffer: '' };
+      const held = this.held;
+      this.held = EMPTY;
+      return this.pushText(held.length > 0 ? Buffer.concat([held, bytes]) : bytes);
+    }
+    const buf = this.held.length > 0 ? Buffer.concat([this.held, bytes]) : bytes;
+    const last = buf.lastIndexOf(FRAME_END);
+    if (last === -1) {
+      this.held = buf;
+      return EMPTY;
+    }
+    const end = last + 2;
+    this.held = end < buf.length ? buf.subarray(end) : EMPTY;
+    return dropUsageFrames(end === buf.length ? buf : buf.subarray(0, end));
+  }
+
+  end(): Buffer | string {
+    if (this.text !== null) {
+      const rest = this.text.buffer + this.text.decoder.end();
+      this.text.buffer = '';
+      return rest === '' || isUsageOnlyFrame(rest) ? '' : rest;
+    }
+    const rest = this.held;
+    this.held = EMPTY;
+    return rest.length === 0 || isUsageOnlyFrame(rest.toString('utf8')) ? EMPTY : rest;
+  }
+
+  private pushText(chunk: Uint8Array): string {
+    const t = this.text!;
+    t.buffer += t.decoder.write(chunk);
     let out = '';
     for (;;) {
-      const m = /\r\n\r\n|\n\n|\r\r/.exec(this.buffer);
+      const m = /\r\n\r\n|\n\n|\r\r/.exec(t.buffer);
       if (!m) break;
       const end = m.index + m[0].length;
-      const frame = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end);
+      const frame = t.buffer.slice(0, end);
+      t.buffer = t.buffer.slice(end);
       if (!isUsageOnlyFrame(frame)) out += frame;
     }
     return out;
   }
+}
 
-  end(): string {
-    const rest = this.buffer + this.decoder.decode();
-    this.buffer = '';
-    return rest === '' || isUsageOnlyFrame(rest) ? '' : rest;
+/**
+ * Complete LF-delimited frames without the usage-only ones. A candidate is a frame whose `"choices"` key is
+ * followed by an empty array (whitespace allowed, as JSON allows); only a candidate is decoded and parsed.
+ */
+function dropUsageFrames(frames: Buffer): Buffer {
+  let out: Buffer[] | null = null;
+  let kept = 0; // start of the bytes not yet copied to `out`
+  let from = 0;
+  for (;;) {
+    const at = frames.indexOf(CHOICES_KEY, from);
+    if (at === -1) break;
+    from = at + CHOICES_KEY.length;
+    if (!emptyArrayAt(frames, from)) continue;
+    const start = frameStart(frames, at);
+    const found = frames.indexOf(FRAME_END, at);
+    const end = found === -1 ? frames.length : found + 2;
+    if (isUsageOnlyFrame(frames.toString('utf8', start, end))) {
+      out ??= [];
+      if (start > kept) out.push(frames.subarray(kept, start));
+      kept = end;
+    }
+    from = end;
   }
+  if (out === null) return frames;
+  if (kept < frames.length) out.push(frames.subarray(kept));
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
+}
+
+/** Whether `: [ ]` (JSON whitespace allowed) follows at `i`. */
+function emptyArrayAt(b: Buffer, i: number): boolean {
+  const expect = [0x3a /* : */, 0x5b /* [ */, 0x5d /* ] */];
+  for (const want of expect) {
+    while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === LF)) i++;
+    if (b[i] !== want) return false;
+    i++;
+  }
+  return true;
+}
+
+function frameStart(b: Buffer, at: number): number {
+  const prev = b.lastIndexOf(FRAME_END, at);
+  return prev === -1 ? 0 : prev + 2;
 }
 
 // Every OpenAI chunk carries `"usage":null`, so only an empty `choices` array marks a candidate.
