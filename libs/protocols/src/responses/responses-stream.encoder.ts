@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { IrOrigin } from '../ir/common';
 import type { IrError } from '../ir/error';
 import type { IrRequest } from '../ir/request';
@@ -110,13 +110,38 @@ export interface ResponsesEncodeOptions extends EncodeStreamOptions {
   upstream?: IrOrigin;
   /** Emit the flat `error` event before `response.failed` (as OpenAI does mid-stream); default true. */
   errorEvent?: boolean;
+  /**
+   * Each event is serialized as it is emitted (its JSON text kept with it for `responsesSseEvents`), so it
+   * may carry the writer's live objects (the response, its items and parts) instead of deep copies of them,
+   * which were most of a translated Responses stream's encoding cost. The event objects themselves then
+   * show later states of those objects: for SSE encoders only. Default false: events are copies a caller
+   * may keep.
+   */
+  serializeAtOnce?: boolean;
   /** Id factory (`prefix` + random); injectable for deterministic tests. */
   newId?: (prefix: string) => string;
   /** Clock in unix seconds; injectable for tests. */
   nowSec?: () => number;
 }
 
-export const randomResponsesId = (prefix: string): string => `${prefix}${randomBytes(16).toString('hex')}`;
+// Ids draw 16 random bytes each from a pool refilled 256 ids at a time: one randomFillSync per 256
+// ids instead of a randomBytes call (a Buffer and a trip to OpenSSL) per id, as uuid does.
+const ID_POOL = Buffer.alloc(16 * 256);
+let idPoolAt = ID_POOL.length;
+
+export const randomResponsesId = (prefix: string): string => {
+  if (idPoolAt === ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idPoolAt = 0;
+  }
+  const at = idPoolAt;
+  idPoolAt += 16;
+  return `${prefix}${ID_POOL.toString('hex', at, at + 16)}`;
+};
+
+/** The JSON text of an event serialized as it was emitted (a symbol key: JSON.stringify skips it). */
+const SERIALIZED = Symbol('serialized');
+type Serialized = { [SERIALIZED]?: string };
 
 type OpenBlock =
   | { kind: 'message'; outputIndex: number; item: ResponsesOutputMessage; part: ResponsesOutputText }
@@ -215,9 +240,14 @@ export class ResponsesStreamWriter {
     return out;
   }
 
-  /** The response object as it stands (the final one once `done`). */
+  /** The response object as it stands (the final one once `done`): a copy the caller may keep. */
   snapshot(): ResponsesResponse {
     return cloneJson(this.responseObject());
+  }
+
+  /** What an event carries: the live object when the event is serialized as emitted (`serializeAtOnce`), else a copy. */
+  private carried<T>(value: T): T {
+    return this.opts.serializeAtOnce === true ? value : cloneJson(value);
   }
 
   push(ev: IrStreamEvent): ResponsesStreamEvent[] {
@@ -283,7 +313,10 @@ export class ResponsesStreamWriter {
   // ---------------------------------------------------------------- lifecycle
 
   private emit(out: ResponsesStreamEvent[], ev: Record<string, unknown>): void {
-    out.push({ ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent);
+    const event = { ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent;
+    // Serialized now, while the live objects it carries are as they are at this event.
+    if (this.opts.serializeAtOnce === true) (event as Serialized)[SERIALIZED] = JSON.stringify(event);
+    out.push(event);
   }
 
   private start(out: ResponsesStreamEvent[]): void {
@@ -291,8 +324,8 @@ export class ResponsesStreamWriter {
     this.started = true;
     this.responseId ??= this.newId('resp_');
     this.createdAt ??= this.nowSec();
-    this.emit(out, { type: 'response.created', response: this.snapshot() });
-    this.emit(out, { type: 'response.in_progress', response: this.snapshot() });
+    this.emit(out, { type: 'response.created', response: this.carried(this.responseObject()) });
+    this.emit(out, { type: 'response.in_progress', response: this.carried(this.responseObject()) });
   }
 
   private responseObject(): ResponsesResponse {
@@ -347,12 +380,12 @@ export class ResponsesStreamWriter {
     if (kind === 'max_tokens' || kind === 'content_filter') {
       this.status = 'incomplete';
       this.incomplete = { reason: kind === 'max_tokens' ? 'max_output_tokens' : 'content_filter' };
-      this.emit(out, { type: 'response.incomplete', response: this.snapshot() });
+      this.emit(out, { type: 'response.incomplete', response: this.carried(this.responseObject()) });
       return;
     }
     this.status = 'completed';
     this.completedAt = this.nowSec();
-    this.emit(out, { type: 'response.completed', response: this.snapshot() });
+    this.emit(out, { type: 'response.completed', response: this.carried(this.responseObject()) });
   }
 
   private fail(error: IrError, out: ResponsesStreamEvent[]): void {
@@ -365,7 +398,7 @@ export class ResponsesStreamWriter {
     this.error = { code, message: error.message };
     if (this.opts.errorEvent ?? true)
       this.emit(out, { type: 'error', code, message: error.message, param: error.param ?? null });
-    this.emit(out, { type: 'response.failed', response: this.snapshot() });
+    this.emit(out, { type: 'response.failed', response: this.carried(this.responseObject()) });
   }
 
   // ---------------------------------------------------------------- blocks
@@ -376,7 +409,7 @@ export class ResponsesStreamWriter {
     this.emit(out, {
       type: 'response.output_item.added',
       output_index: outputIndex,
-      item: cloneJson(item),
+      item: this.carried(item),
     });
     return outputIndex;
   }
@@ -413,7 +446,7 @@ export class ResponsesStreamWriter {
         this.emit(out, {
           type: 'response.output_item.done',
           output_index: outputIndex,
-          item: cloneJson(item),
+          item: this.carried(item),
         });
         this.blocks.set(index, { kind: 'closed' });
         return;
@@ -434,7 +467,7 @@ export class ResponsesStreamWriter {
           this.emit(out, {
             type: 'response.output_item.done',
             output_index: ci,
-            item: cloneJson(carrier),
+            item: this.carried(carrier),
           });
         }
         if (this.customNames.has(block.name)) {
@@ -480,7 +513,7 @@ export class ResponsesStreamWriter {
       item_id: item.id,
       output_index: outputIndex,
       content_index: 0,
-      part: cloneJson(part),
+      part: this.carried(part),
     });
     const open: Extract<OpenBlock, { kind: 'message' }> = { kind: 'message', outputIndex, item, part };
     this.blocks.set(index, open);
@@ -646,7 +679,7 @@ export class ResponsesStreamWriter {
           item_id: b.item.id,
           output_index: b.outputIndex,
           content_index: 0,
-          part: cloneJson(b.part),
+          part: this.carried(b.part),
         });
         b.item.status = 'completed';
         break;
@@ -700,21 +733,25 @@ export class ResponsesStreamWriter {
     this.emit(out, {
       type: 'response.output_item.done',
       output_index: b.outputIndex,
-      item: cloneJson(b.item),
+      item: this.carried(b.item),
     });
   }
 }
 
 /** Serializes Responses events as SSE frames: an `event:` line plus `data:` with the same `type` inside. */
 export const responsesSseEvents = (events: readonly ResponsesStreamEvent[]): SseEvent[] =>
-  events.map((e) => jsonEvent(e, e.type));
+  events.map((e) => {
+    const text = (e as Serialized)[SERIALIZED];
+    return text === undefined ? jsonEvent(e, e.type) : { event: e.type, data: text };
+  });
 
 /** `StreamEncoder` (codec contract) over `ResponsesStreamWriter`. */
 export class ResponsesStreamEncoder implements StreamEncoder {
   readonly writer: ResponsesStreamWriter;
 
   constructor(opts: ResponsesEncodeOptions = {}) {
-    this.writer = new ResponsesStreamWriter(opts);
+    // Every push is serialized before the next: the writer's events need not be copies.
+    this.writer = new ResponsesStreamWriter({ ...opts, serializeAtOnce: true });
   }
 
   push(event: IrStreamEvent): SseEvent[] {

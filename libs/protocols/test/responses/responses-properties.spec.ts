@@ -5,7 +5,13 @@ import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { IrRequest } from '../../src/ir/request';
 import type { IrStreamEvent } from '../../src/ir/stream';
-import { CustomInputExtractor, ResponsesStreamWriter, type ResponsesStreamEvent } from '../../src/responses';
+import {
+  CustomInputExtractor,
+  ResponsesStreamEncoder,
+  ResponsesStreamWriter,
+  responsesSseEvents,
+  type ResponsesStreamEvent,
+} from '../../src/responses';
 import { NOW_SEC, counterIds, field, usage } from './responses-test-helpers';
 
 /** Cuts `s` at the given fractions (sorted, deduplicated): any chunking an upstream could produce. */
@@ -211,6 +217,34 @@ describe('Responses stream writer (properties)', () => {
           customs.map((o) => o.input),
           lowered.map((l) => l.input),
         );
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Responses stream encoder (serialize at once)', () => {
+  it('writes the same SSE as a writer whose events are copies, for any stream (property)', () => {
+    fc.assert(
+      fc.property(fc.array(block, { maxLength: 6 }), ending, fc.boolean(), (blocks, end, begin) => {
+        const opts = { request, nowSec: () => NOW_SEC };
+        // The encoder's writer carries live objects, serialized as each event is emitted; a later
+        // delta must not show up in an earlier event (item added, part added, response.created).
+        const encoder = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
+        const copying = new ResponsesStreamWriter({ ...opts, newId: counterIds() });
+        const live: unknown[] = [];
+        const copies: unknown[] = [];
+        if (begin) {
+          live.push(...responsesSseEvents(encoder.writer.begin()));
+          copies.push(...responsesSseEvents(copying.begin()));
+        }
+        for (const e of toIr(blocks, end)) {
+          live.push(...encoder.push(e));
+          copies.push(...responsesSseEvents(copying.push(e)));
+        }
+        live.push(...encoder.end());
+        copies.push(...responsesSseEvents(copying.end()));
+        assert.deepEqual(live, copies);
       }),
       { numRuns: 300 },
     );
