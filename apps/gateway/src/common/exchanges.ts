@@ -14,6 +14,15 @@ import { newRequestContext, type RequestContext } from './request-context';
 export class Exchanges {
   private readonly requests: Counter<'route' | 'method' | 'status' | 'lane'>;
   private readonly duration: Histogram<'route'>;
+  /**
+   * The label sets seen, each with its metric children: prom-client hashes a label object on every
+   * `inc` and `observe`; a handful of routes and statuses make a handful of children, looked up here
+   * by one string.
+   */
+  private readonly children = new Map<
+    string,
+    { requests: Counter.Internal; duration: Histogram.Internal<'route'> }
+  >();
 
   constructor(
     private readonly usage: UsageRecorder,
@@ -59,10 +68,28 @@ export class Exchanges {
       if (!finished && ctx.errorCode === null) ctx.errorCode = 'client_closed';
       this.budgets.complete(ctx);
       this.usage.record(ctx, status, now);
-      const name = route();
-      this.requests.inc({ route: name, method, status: String(status), lane });
-      this.duration.observe({ route: name }, (now - startedAt) / 1000);
+      const metrics = this.metricsFor(route(), method, status, lane);
+      metrics.requests.inc();
+      metrics.duration.observe((now - startedAt) / 1000);
     });
     return ctx;
+  }
+
+  private metricsFor(
+    route: string,
+    method: string,
+    status: number,
+    lane: string,
+  ): { requests: Counter.Internal; duration: Histogram.Internal<'route'> } {
+    const key = `${route} ${method} ${status} ${lane}`;
+    let found = this.children.get(key);
+    if (found === undefined) {
+      found = {
+        requests: this.requests.labels({ route, method, status: String(status), lane }),
+        duration: this.duration.labels({ route }),
+      };
+      this.children.set(key, found);
+    }
+    return found;
   }
 }
