@@ -3,6 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 const LF = 0x0a;
 const CR = 0x0d;
 const FRAME_END = Buffer.from('\n\n');
+const EMPTY_ARRAY = Buffer.from('[]');
 const CHOICES_KEY = Buffer.from('"choices"');
 const EMPTY = Buffer.alloc(0);
 
@@ -68,18 +69,21 @@ export class OpenAiUsageChunkFilter {
 }
 
 /**
- * Complete LF-delimited frames without the usage-only ones. A candidate is a frame whose `"choices"` key is
- * followed by an empty array (whitespace allowed, as JSON allows); only a candidate is decoded and parsed.
+ * Complete LF-delimited frames without the usage-only ones. A candidate is an empty array `[]` that is the
+ * value of a `"choices"` key (JSON whitespace allowed around the colon): one native search for `[]` over
+ * the chunk, where a search per frame for the key cost a call per frame. Only a candidate frame is decoded
+ * and parsed. (An empty array written with whitespace inside, `[ ]`, which no JSON encoder of the field
+ * emits, is not looked for: such a usage frame would reach the client.)
  */
 function dropUsageFrames(frames: Buffer): Buffer {
   let out: Buffer[] | null = null;
   let kept = 0; // start of the bytes not yet copied to `out`
   let from = 0;
   for (;;) {
-    const at = frames.indexOf(CHOICES_KEY, from);
+    const at = frames.indexOf(EMPTY_ARRAY, from);
     if (at === -1) break;
-    from = at + CHOICES_KEY.length;
-    if (!emptyArrayAt(frames, from)) continue;
+    from = at + EMPTY_ARRAY.length;
+    if (!choicesKeyBefore(frames, at)) continue;
     const start = frameStart(frames, at);
     const found = frames.indexOf(FRAME_END, at);
     const end = found === -1 ? frames.length : found + 2;
@@ -95,15 +99,17 @@ function dropUsageFrames(frames: Buffer): Buffer {
   return out.length === 1 ? out[0]! : Buffer.concat(out);
 }
 
-/** Whether `: [ ]` (JSON whitespace allowed) follows at `i`. */
-function emptyArrayAt(b: Buffer, i: number): boolean {
-  const expect = [0x3a /* : */, 0x5b /* [ */, 0x5d /* ] */];
-  for (const want of expect) {
-    while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === LF)) i++;
-    if (b[i] !== want) return false;
-    i++;
-  }
-  return true;
+const isJsonSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09 || c === LF;
+
+/** Whether `"choices"` and a colon (JSON whitespace allowed) end right before `at`. */
+function choicesKeyBefore(b: Buffer, at: number): boolean {
+  let i = at - 1;
+  while (isJsonSpace(b[i])) i--;
+  if (b[i] !== 0x3a /* : */) return false;
+  i--;
+  while (isJsonSpace(b[i])) i--;
+  const start = i + 1 - CHOICES_KEY.length;
+  return start >= 0 && b.compare(CHOICES_KEY, 0, CHOICES_KEY.length, start, i + 1) === 0;
 }
 
 function frameStart(b: Buffer, at: number): number {
