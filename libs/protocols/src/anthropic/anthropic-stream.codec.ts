@@ -3,7 +3,7 @@ import type { IrStreamEvent } from '../ir/stream';
 import type { IrError } from '../ir/error';
 import { emptyUsage, type IrStopReason, type IrUsage } from '../ir/response';
 import type { SseEvent } from '../sse/sse-event';
-import { isObj, newId, num, objOrEmpty, str, type Obj } from '../common/json';
+import { isObj, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { toAnthropicToolId } from '../common/ids';
 import { anthropicErrorBody, errorFromAnthropic } from '../errors/error-shapes';
 import { IR_TO_ANTHROPIC_STOP, stopFromAnthropic } from '../mapping/stop-reasons';
@@ -47,6 +47,33 @@ const mergeUsage = (base: IrUsage, delta: Obj): IrUsage => {
   };
 };
 
+const TEXT_DELTA_HEAD = '{"type":"content_block_delta","index":';
+const TEXT_DELTA_BODY = ',"delta":{"type":"text_delta","text":"';
+
+/**
+ * A text delta, read without JSON.parse: exactly `{"type":"content_block_delta","index":N,"delta":
+ * {"type":"text_delta","text":"…"}}` as Anthropic writes it. Null for any other event (then parsed
+ * whole); for one it accepts, index and text are what a whole parse gives. Most events of a stream are
+ * text deltas (20 of 26 in the bench's), and their JSON.parse was most of the decoder's time.
+ */
+export const plainTextDelta = (data: string): { index: number; text: string } | null => {
+  // indexOf rather than startsWith: the cheaper of the two in V8 for this check (see plainContent).
+  if (data.indexOf(TEXT_DELTA_HEAD) !== 0) return null;
+  const first = TEXT_DELTA_HEAD.length;
+  let i = first;
+  let index = 0;
+  for (let c = data.charCodeAt(i); c >= 48 && c <= 57; c = data.charCodeAt(++i))
+    index = index * 10 + (c - 48);
+  const digits = i - first;
+  // JSON has no leading zeros (JSON.parse refuses 01); nine digits stay exact.
+  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return null;
+  if (data.indexOf(TEXT_DELTA_BODY, i) !== i) return null;
+  const literal = jsonStringAt(data, i + TEXT_DELTA_BODY.length);
+  if (literal === null || data.length !== literal.end + 3) return null;
+  if (data.charCodeAt(literal.end + 1) !== 125 || data.charCodeAt(literal.end + 2) !== 125) return null;
+  return { index, text: literal.value };
+};
+
 interface OpenBlock {
   irIndex: number;
   /** Custom tool sent upstream as a function: its `{"input": …}` JSON is collected, then emitted as raw input. */
@@ -67,6 +94,13 @@ export class AnthropicStreamDecoder implements StreamDecoder {
 
   push(ev: SseEvent): IrStreamEvent[] {
     if (this.finished) return [];
+    const text = plainTextDelta(ev.data);
+    if (text !== null) {
+      const block = this.blocks.get(text.index);
+      return block
+        ? [{ type: 'block_delta', index: block.irIndex, delta: { type: 'text', text: text.text } }]
+        : [];
+    }
     let data: unknown;
     try {
       data = JSON.parse(ev.data);

@@ -30,6 +30,35 @@ export const cloneJson = <T>(v: T): T => {
 };
 export const objOrEmpty = (v: unknown): Obj => (isObj(v) ? v : {});
 
+// A raw control character makes a string literal invalid JSON.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHAR = /[\u0000-\u001f]/;
+
+/**
+ * The JSON string literal whose opening quote is right before `start`, read without parsing the text
+ * around it: its value and the index of its closing quote, or null when it is not a valid literal
+ * (JSON.parse would refuse it). Stream decoders read the text of their commonest events this way.
+ */
+export const jsonStringAt = (text: string, start: number): { value: string; end: number } | null => {
+  let end = text.indexOf('"', start);
+  let escaped = false;
+  for (;;) {
+    if (end === -1) return null;
+    let slashes = 0;
+    while (end - 1 - slashes >= start && text.charCodeAt(end - 1 - slashes) === 92 /* \\ */) slashes++;
+    if (slashes % 2 === 0) break;
+    escaped = true;
+    end = text.indexOf('"', end + 1);
+  }
+  const raw = text.slice(start, end);
+  if (!escaped && raw.indexOf('\\') === -1) return CONTROL_CHAR.test(raw) ? null : { value: raw, end };
+  try {
+    return { value: JSON.parse(text.slice(start - 1, end + 1)) as string, end };
+  } catch {
+    return null;
+  }
+};
+
 /** `JSON.parse` of a tool-arguments string into an object; anything else is wrapped so nothing is lost. */
 export const parseArguments = (json: string): JsonObject => {
   if (json.trim() === '') return {};

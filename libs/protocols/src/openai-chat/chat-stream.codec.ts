@@ -2,7 +2,7 @@ import type { DecodeResponseOptions, EncodeStreamOptions, StreamDecoder, StreamE
 import type { IrBlockStart, IrStreamEvent } from '../ir/stream';
 import type { IrStopReason, IrUsage } from '../ir/response';
 import type { SseEvent } from '../sse/sse-event';
-import { arr, isObj, newId, num, objOrEmpty, str, type Obj } from '../common/json';
+import { arr, isObj, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { toOpenAiToolId } from '../common/ids';
 import { clientCallId } from './chat-call-id-seal';
 import { errorFromOpenAi, openAiErrorBody } from '../errors/error-shapes';
@@ -26,9 +26,6 @@ const CONTENT_OPEN = '[{"index":0,"delta":{"content":"';
 /** What may follow the content string of a plain content chunk (OpenAI's, vLLM's, with or without obfuscation). */
 const CONTENT_CLOSE =
   /\}(?:,"logprobs":null)?,"finish_reason":null\}\](?:,"usage":null)?(?:,"obfuscation":"[A-Za-z0-9+/=_-]*")?\}$/y;
-// A raw control character makes the chunk invalid JSON: such a chunk is left to JSON.parse (which refuses it).
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHAR = /[\u0000-\u001f]/;
 
 /**
  * The fast-path prefix of a stream: the first chunk's text up to and including its `"choices":`, when
@@ -58,25 +55,10 @@ export const plainContent = (data: string, prefix: string): string | null => {
   // ~0.9 us per chunk, indexOf ~0.13 us (measured on the bench stream).
   if (data.indexOf(prefix) !== 0 || data.indexOf(CONTENT_OPEN, prefix.length) !== prefix.length) return null;
   const start = prefix.length + CONTENT_OPEN.length;
-  let end = data.indexOf('"', start);
-  let escaped = false;
-  for (;;) {
-    if (end === -1) return null;
-    let slashes = 0;
-    while (data.charCodeAt(end - 1 - slashes) === 92 /* \\ */ && end - 1 - slashes >= start) slashes++;
-    if (slashes % 2 === 0) break;
-    escaped = true;
-    end = data.indexOf('"', end + 1);
-  }
-  CONTENT_CLOSE.lastIndex = end + 1;
-  if (!CONTENT_CLOSE.test(data)) return null;
-  const raw = data.slice(start, end);
-  if (!escaped && raw.indexOf('\\') === -1) return CONTROL_CHAR.test(raw) ? null : raw;
-  try {
-    return JSON.parse(data.slice(start - 1, end + 1)) as string;
-  } catch {
-    return null;
-  }
+  const literal = jsonStringAt(data, start);
+  if (literal === null) return null;
+  CONTENT_CLOSE.lastIndex = literal.end + 1;
+  return CONTENT_CLOSE.test(data) ? literal.value : null;
 };
 
 /**
@@ -244,16 +226,28 @@ export class OpenAiChatStreamEncoder implements StreamEncoder {
     this.model = opts.model ?? '';
   }
 
+  /**
+   * The JSON text every chunk of this stream starts with, up to its delta: id, object, created, model and
+   * the choice's index, as JSON.stringify writes them. Reset when message_start changes them.
+   */
+  private head: string | null = null;
+
   private chunk(delta: Obj, finish: string | null = null): SseEvent {
-    const c: Obj = {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    };
-    if (this.opts.includeUsage) c.usage = null;
-    return { data: JSON.stringify(c) };
+    return this.chunkOf(JSON.stringify(delta), finish);
+  }
+
+  /**
+   * A chunk built as text around its delta's JSON: byte for byte what JSON.stringify gives for
+   * `{id, object, created, model, choices: [{index, delta, logprobs, finish_reason}], usage?}`, without
+   * building and serialising that object per delta (5.4% of chat-from-anthropic-sse's CPU).
+   */
+  private chunkOf(deltaJson: string, finish: string | null = null): SseEvent {
+    this.head ??=
+      `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${JSON.stringify(this.created)},` +
+      `"model":${JSON.stringify(this.model)},"choices":[{"index":0,"delta":`;
+    const finishJson = finish === null ? 'null' : JSON.stringify(finish);
+    const usage = this.opts.includeUsage ? ',"usage":null' : '';
+    return { data: `${this.head}${deltaJson},"logprobs":null,"finish_reason":${finishJson}}]${usage}}` };
   }
 
   private ensureStarted(out: SseEvent[]): void {
@@ -270,6 +264,7 @@ export class OpenAiChatStreamEncoder implements StreamEncoder {
         this.id = ev.id;
         if (!this.opts.model) this.model = ev.model;
         if (ev.createdAtSec !== undefined) this.created = ev.createdAtSec;
+        this.head = null;
         this.ensureStarted(out);
         break;
       case 'block_start': {
@@ -297,7 +292,7 @@ export class OpenAiChatStreamEncoder implements StreamEncoder {
         const d = ev.delta;
         switch (d.type) {
           case 'text':
-            if (d.text !== '') out.push(this.chunk({ content: d.text }));
+            if (d.text !== '') out.push(this.chunkOf(`{"content":${JSON.stringify(d.text)}}`));
             break;
           case 'thinking':
             // Non-standard but widely understood by Chat clients of reasoning servers.
