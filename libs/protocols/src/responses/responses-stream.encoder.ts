@@ -319,6 +319,44 @@ export class ResponsesStreamWriter {
     out.push(event);
   }
 
+  /**
+   * `response.output_text.delta`, the commonest event. Serialized at once, its JSON is written as text
+   * around the two strings it carries: byte for byte what JSON.stringify gives for the event object
+   * (same keys, same order), without walking that object for every delta.
+   */
+  private emitTextDelta(
+    out: ResponsesStreamEvent[],
+    itemId: string,
+    outputIndex: number,
+    text: string,
+  ): void {
+    if (this.opts.serializeAtOnce !== true) {
+      this.emit(out, {
+        type: 'response.output_text.delta',
+        item_id: itemId,
+        output_index: outputIndex,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      });
+      return;
+    }
+    const seq = this.seq++;
+    const event = {
+      type: 'response.output_text.delta',
+      item_id: itemId,
+      output_index: outputIndex,
+      content_index: 0,
+      delta: text,
+      logprobs: [],
+      sequence_number: seq,
+    } as ResponsesStreamEvent;
+    (event as Serialized)[SERIALIZED] =
+      `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${JSON.stringify(outputIndex)},` +
+      `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`;
+    out.push(event);
+  }
+
   private start(out: ResponsesStreamEvent[]): void {
     if (this.started) return;
     this.started = true;
@@ -599,14 +637,7 @@ export class ResponsesStreamWriter {
       case 'text':
         if (b.kind !== 'message' || delta.text === '') return;
         b.part.text += delta.text;
-        this.emit(out, {
-          type: 'response.output_text.delta',
-          item_id: b.item.id,
-          output_index: b.outputIndex,
-          content_index: 0,
-          delta: delta.text,
-          logprobs: [],
-        });
+        this.emitTextDelta(out, b.item.id, b.outputIndex, delta.text);
         return;
       case 'thinking':
         if (b.kind !== 'reasoning' || delta.text === '') return;
