@@ -484,7 +484,7 @@ run_wrk() {
     process.stdout.write([scenario, label, r.rps.toFixed(0), r.p50Ms.toFixed(2), r.p95Ms.toFixed(2),
       r.p99Ms.toFixed(2), errors, cpu(c0, c1), cpu(m0, m1), rss, load.replace(/ /g, "/")].join("\t") + "\n");
   ' "$line" "$scenario" "$label" "$c0" "$c1" "$m0" "$m1" "$t0" "$t1" "$CLK_TCK" "$(rss_mb_tree "$pid")" "$(loadavg)" >>"$TSV"
-  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-12s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (mock %s%%)  rss %s MB  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' >&2
+  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-12s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (%s us/req, mock %s%%)  rss %s MB  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($3 > 0 ? int($8 * 10000 / $3 + 0.5) : "?"), $9, $10, $11 }' >&2
 }
 not_applicable() { printf '%s\t%s\tn/a\t\t\t\t\t\t\t\t\n' "$1" "$2" >>"$TSV"; }
 
@@ -639,13 +639,16 @@ TABLE="$(node -e '
   const pinned = rows.filter((r) => !r[1].endsWith("(2 cores)"));
   const multi = rows.filter((r) => r[1].endsWith("(2 cores)"));
   if (pinned.length > 0) {
-    out.push("| scenario | proxy | req/s | ratio to yardstick | p50 ms | p95 ms | p99 ms | errors | proxy CPU | mock CPU | proxy RSS MB | load avg |");
-    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    // CPU per request (CPU share of the proxy over the run / its req/s): what a request costs the proxy,
+    // less sensitive than req/s to a load generator that sometimes lags (the core of the proxy then idles).
+    out.push("| scenario | proxy | req/s | ratio to yardstick | p50 ms | p95 ms | p99 ms | errors | proxy CPU | CPU µs/request | mock CPU | proxy RSS MB | load avg |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    const perRequest = (r) => (Number(r[7]) * 1e4) / Number(r[2]);
     for (const r of pinned) {
-      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | |`); continue; }
+      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | | |`); continue; }
       const y = rows.find((x) => x[0] === r[0] && x[1] === "yardstick");
       const ratio = r[1] === "yardstick" ? "1" : y ? (Number(r[2]) / Number(y[2])).toFixed(2) : "";
-      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${ratio} | ${r[3]} | ${r[4]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${r[8]}% | ${r[9]} | ${r[10]} |`);
+      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${ratio} | ${r[3]} | ${r[4]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${perRequest(r).toFixed(0)} | ${r[8]}% | ${r[9]} | ${r[10]} |`);
     }
   }
   if (multi.length > 0) {
