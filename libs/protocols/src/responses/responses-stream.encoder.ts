@@ -362,6 +362,18 @@ export class ResponsesStreamWriter {
     this.started = true;
     this.responseId ??= this.newId('resp_');
     this.createdAt ??= this.nowSec();
+    if (this.opts.serializeAtOnce === true) {
+      // The two events carry the same response: it is serialized once for both.
+      const response = this.responseObject();
+      const json = JSON.stringify(response);
+      for (const type of ['response.created', 'response.in_progress'] as const) {
+        const seq = this.seq++;
+        const event = { type, response, sequence_number: seq } as ResponsesStreamEvent;
+        (event as Serialized)[SERIALIZED] = `{"type":"${type}","response":${json},"sequence_number":${seq}}`;
+        out.push(event);
+      }
+      return;
+    }
     this.emit(out, { type: 'response.created', response: this.carried(this.responseObject()) });
     this.emit(out, { type: 'response.in_progress', response: this.carried(this.responseObject()) });
   }
