@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { AnthropicStreamDecoder, plainTextDelta } from '../src/anthropic/anthropic-stream.codec';
+import {
+  AnthropicStreamDecoder,
+  AnthropicStreamEncoder,
+  plainTextDelta,
+} from '../src/anthropic/anthropic-stream.codec';
 import type { IrStreamEvent } from '../src/ir/stream';
 import type { SseEvent } from '../src/sse/sse-event';
 import { parseSse } from '../src/sse/sse-parser';
@@ -46,15 +50,13 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
         };
       });
     const other = fc.oneof(
-      fc
-        .integer({ min: 0, max: 2 })
-        .map((index) =>
-          event('content_block_start', {
-            type: 'content_block_start',
-            index,
-            content_block: { type: 'text', text: '' },
-          }),
-        ),
+      fc.integer({ min: 0, max: 2 }).map((index) =>
+        event('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '' },
+        }),
+      ),
       fc
         .integer({ min: 0, max: 2 })
         .map((index) => event('content_block_stop', { type: 'content_block_stop', index })),
@@ -98,5 +100,45 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
       assert.deepStrictEqual(plainTextDelta(e.data), { index: parsed.index, text: parsed.delta.text });
     }
     assert.deepStrictEqual(decode(events), decode(parsedWhole(events)));
+  });
+});
+
+describe('Anthropic stream encoder: text deltas written as text', () => {
+  it('writes each text delta byte for byte as JSON.stringify of the event object (property)', () => {
+    const text = fc.string({
+      unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '€', '\ud800'), fc.string({ maxLength: 1 })),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(text, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+        (blocks) => {
+          const encoder = new AnthropicStreamEncoder({ model: 'claude' });
+          const frames: SseEvent[] = [];
+          const expected: SseEvent[] = [];
+          frames.push(...encoder.push({ type: 'message_start', id: 'msg_1', model: 'claude' }));
+          blocks.forEach((deltas, index) => {
+            frames.push(...encoder.push({ type: 'block_start', index, block: { type: 'text' } }));
+            for (const t of deltas) {
+              const got = encoder.push({ type: 'block_delta', index, delta: { type: 'text', text: t } });
+              frames.push(...got);
+              expected.push({
+                event: 'content_block_delta',
+                data: JSON.stringify({
+                  type: 'content_block_delta',
+                  index,
+                  delta: { type: 'text_delta', text: t },
+                }),
+              });
+            }
+            frames.push(...encoder.push({ type: 'block_stop', index }));
+          });
+          assert.deepStrictEqual(
+            frames.filter((f) => f.event === 'content_block_delta'),
+            expected,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -418,7 +418,11 @@ export class AnthropicStreamEncoder implements StreamEncoder {
         const d = ev.delta;
         switch (d.type) {
           case 'text':
-            out.push(this.delta(entry.index, { type: 'text_delta', text: d.text }));
+            // The commonest event, written as text: what jsonEvent gives for the same object.
+            out.push({
+              event: 'content_block_delta',
+              data: `{"type":"content_block_delta","index":${JSON.stringify(entry.index)},"delta":{"type":"text_delta","text":${JSON.stringify(d.text)}}}`,
+            });
             break;
           case 'thinking':
             out.push(this.delta(entry.index, { type: 'thinking_delta', thinking: d.text }));
