@@ -22,9 +22,10 @@ function fakeRuntime(opts: { failWrites?: number } = {}) {
           failWrites -= 1;
           throw new Error('database down');
         }
-        const [ids, teams, bodies] = params as [string[], string[], string[]];
-        inserts.push(ids.length);
-        ids.forEach((id, i) => rows.set(id, { id, teamId: teams[i]!, body: bodies[i]! }));
+        // One JSON array parameter: [{ id, team_id, body }, ...]
+        const batch = JSON.parse((params as [string])[0]) as { id: string; team_id: string; body: unknown }[];
+        inserts.push(batch.length);
+        for (const r of batch) rows.set(r.id, { id: r.id, teamId: r.team_id, body: JSON.stringify(r.body) });
         return [];
       }
       if (sql.startsWith('SELECT body')) {

@@ -171,15 +171,21 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
     const ttlHours = this.rt.config.responsesTtlHours;
     this.writing = this.rt.db
       .query(
+        // The batch goes as one JSON array parameter: a jsonb[] parameter had pg escape every
+        // stored answer's JSON text as an array element on the gateway (escapeElement: ~1% of
+        // responses-from-anthropic-sse's CPU in the run of 20:07).
         `INSERT INTO gateway.responses (id, team_id, created_at, expires_at, body)
-         SELECT id, team_id, now(), now() + make_interval(hours => $4::int), body
-           FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS t(id, team_id, body)
+         SELECT e->>'id', e->>'team_id', now(), now() + make_interval(hours => $2::int), e->'body'
+           FROM jsonb_array_elements($1::jsonb) AS e
          ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, expires_at = EXCLUDED.expires_at
          WHERE gateway.responses.team_id = EXCLUDED.team_id`,
         [
-          batch.map((p) => p.id),
-          batch.map((p) => p.teamId),
-          batch.map((p) => JSON.stringify(p.stored)),
+          `[${batch
+            .map(
+              (p) =>
+                `{"id":${JSON.stringify(p.id)},"team_id":${JSON.stringify(p.teamId)},"body":${JSON.stringify(p.stored)}}`,
+            )
+            .join(',')}]`,
           ttlHours,
         ],
       )
