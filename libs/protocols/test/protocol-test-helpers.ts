@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSse, type SseEvent } from '../src';
+import fc from 'fast-check';
 
 /** A trimmed request body recorded from a real client (see fixtures/*.json `source`). */
 export const fixture = (name: string): { source: string; model?: string; body: Record<string, unknown> } =>
@@ -38,3 +39,11 @@ export const sse = (events: { event?: string; data: unknown }[]): string =>
         `${e.event !== undefined ? `event: ${e.event}\n` : ''}data: ${typeof e.data === 'string' ? e.data : JSON.stringify(e.data)}\n\n`,
     )
     .join('');
+
+/**
+ * Strings that JSON must escape or that are easy to get wrong in hand-written JSON: quotes, backslashes,
+ * control characters, multi-byte characters, a lone surrogate, and any one character.
+ */
+export const jsonHostileText = fc.string({
+  unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '€', '\ud800'), fc.string({ maxLength: 1 })),
+});

@@ -312,17 +312,26 @@ export class ResponsesStreamWriter {
 
   // ---------------------------------------------------------------- lifecycle
 
-  private emit(out: ResponsesStreamEvent[], ev: Record<string, unknown>): void {
-    const event = { ...ev, sequence_number: this.seq++ } as ResponsesStreamEvent;
-    // Serialized now, while the live objects it carries are as they are at this event.
-    if (this.opts.serializeAtOnce === true) (event as Serialized)[SERIALIZED] = JSON.stringify(event);
+  /**
+   * Appends an event with the next sequence number. With `serializeAtOnce` its JSON is written now, while
+   * the live objects it carries are as they are at this event: by `json` when given (a template that must
+   * give byte for byte what JSON.stringify gives for the event), else by JSON.stringify.
+   */
+  private emit(
+    out: ResponsesStreamEvent[],
+    ev: Record<string, unknown>,
+    json?: (sequenceNumber: number) => string,
+  ): void {
+    const seq = this.seq++;
+    const event = { ...ev, sequence_number: seq } as ResponsesStreamEvent;
+    if (this.opts.serializeAtOnce === true)
+      (event as Serialized)[SERIALIZED] = json ? json(seq) : JSON.stringify(event);
     out.push(event);
   }
 
   /**
-   * `response.output_text.delta`, the commonest event. Serialized at once, its JSON is written as text
-   * around the two strings it carries: byte for byte what JSON.stringify gives for the event object
-   * (same keys, same order), without walking that object for every delta.
+   * `response.output_text.delta`, the commonest event: serialized at once, its JSON is a template around
+   * the two strings it carries, without walking the event object for every delta.
    */
   private emitTextDelta(
     out: ResponsesStreamEvent[],
@@ -330,31 +339,20 @@ export class ResponsesStreamWriter {
     outputIndex: number,
     text: string,
   ): void {
-    if (this.opts.serializeAtOnce !== true) {
-      this.emit(out, {
+    this.emit(
+      out,
+      {
         type: 'response.output_text.delta',
         item_id: itemId,
         output_index: outputIndex,
         content_index: 0,
         delta: text,
         logprobs: [],
-      });
-      return;
-    }
-    const seq = this.seq++;
-    const event = {
-      type: 'response.output_text.delta',
-      item_id: itemId,
-      output_index: outputIndex,
-      content_index: 0,
-      delta: text,
-      logprobs: [],
-      sequence_number: seq,
-    } as ResponsesStreamEvent;
-    (event as Serialized)[SERIALIZED] =
-      `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${JSON.stringify(outputIndex)},` +
-      `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`;
-    out.push(event);
+      },
+      (seq) =>
+        `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${JSON.stringify(outputIndex)},` +
+        `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
+    );
   }
 
   private start(out: ResponsesStreamEvent[]): void {
@@ -366,12 +364,12 @@ export class ResponsesStreamWriter {
       // The two events carry the same response: it is serialized once for both.
       const response = this.responseObject();
       const json = JSON.stringify(response);
-      for (const type of ['response.created', 'response.in_progress'] as const) {
-        const seq = this.seq++;
-        const event = { type, response, sequence_number: seq } as ResponsesStreamEvent;
-        (event as Serialized)[SERIALIZED] = `{"type":"${type}","response":${json},"sequence_number":${seq}}`;
-        out.push(event);
-      }
+      for (const type of ['response.created', 'response.in_progress'])
+        this.emit(
+          out,
+          { type, response },
+          (seq) => `{"type":"${type}","response":${json},"sequence_number":${seq}}`,
+        );
       return;
     }
     this.emit(out, { type: 'response.created', response: this.carried(this.responseObject()) });
