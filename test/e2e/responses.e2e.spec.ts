@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -294,6 +295,60 @@ describe('Responses API', { timeout: 300_000 }, () => {
     assert.equal(upstream.outcome, 'client-closed');
     const row = await audit(res.headers.get('x-request-id')!);
     assert.equal(row?.status, 499);
+  });
+
+  it('a client that hangs up before the first byte cancels the upstream call and is recorded as 499 client_closed', async () => {
+    mock.enqueue({ text: 'too late', firstByteDelayMs: 400 });
+    // No response header ever reaches the client: the record is found by the request's hash.
+    const body = JSON.stringify({ model: 'claude-resp', input: `hang up ${Date.now()}`, stream: true });
+    const abort = new AbortController();
+    const pending = fetch(`${s.urls.gateway}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.masterKey}`, 'content-type': 'application/json' },
+      body,
+      signal: abort.signal,
+    });
+    await waitFor(
+      'the upstream call',
+      async () => mock.requests.length,
+      (n) => n > 0,
+      {
+        timeoutMs: 2_000,
+        intervalMs: 5,
+      },
+    );
+    abort.abort();
+    await assert.rejects(pending);
+    const upstream = await mock.finished(mock.lastRequest()!);
+    assert.equal(upstream.outcome, 'client-closed');
+    const sha = createHash('sha256').update(body).digest('hex');
+    type Row = { status: number; errorCode: string | null; requestSha256: string | null };
+    const row = await waitFor(
+      'the hung-up request in the ledger',
+      async () =>
+        (
+          await graphql<{ auditRecords: { items: Row[] } }>(
+            s.urls.ledger,
+            s.masterKey,
+            `
+              query {
+                auditRecords(filter: { status: 499 }, first: 50) {
+                  items {
+                    status
+                    errorCode
+                    requestSha256
+                  }
+                }
+              }
+            `,
+            {},
+          )
+        ).data?.auditRecords.items.find((r) => r.requestSha256 === sha),
+      (r) => r !== undefined,
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
+    assert.equal(row?.status, 499);
+    assert.equal(row?.errorCode, 'client_closed');
   });
 
   it('passthrough forwards the body as it came, model renamed only', async () => {

@@ -5,6 +5,7 @@ import type { GatewayReply, GatewayRequest } from './exchange';
 import { errorBody as protocolErrorBody, ProtocolError, type ProtocolId } from '@sluice/protocols';
 import { GatewayError, type GatewayErrorCode } from './gateway-error';
 import { errorBody, protocolOf } from './protocol';
+import { CLIENT_CLOSED_CODE } from '../usage/usage-recorder.service';
 
 /**
  * The one place errors become responses: every failure is rendered in the error shape of the
@@ -31,6 +32,12 @@ export function sendError(
   reply: GatewayReply,
   logger: Logger,
 ): void {
+  if (clientClosed(reply)) {
+    // The client hung up before the answer was done (the abort of its upstream call lands here):
+    // nothing failed on this side and there is no one to answer. The usage event records it as 499.
+    if (req.sluice) req.sluice.errorCode = CLIENT_CLOSED_CODE;
+    return;
+  }
   if (exception instanceof ProtocolError) {
     // An upstream's error (or a codec's 400), already in protocol-neutral form: same status,
     // the caller's shape.
@@ -61,6 +68,11 @@ export function sendError(
   }
   const protocol = req.sluice?.protocol ?? protocolOf(req.url);
   void reply.status(err.status).send(errorBody(protocol, err.status, err.code, err.message, err.param));
+}
+
+/** The client's connection closed before its response finished. */
+function clientClosed(reply: GatewayReply): boolean {
+  return reply.raw.destroyed && !reply.raw.writableFinished;
 }
 
 type FastifyLikeError = { statusCode?: number; code?: string; message?: string };

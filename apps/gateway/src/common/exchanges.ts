@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { BudgetEnforcer } from '../budget/budget-enforcer.service';
-import { CLIENT_CLOSED_STATUS, type UsageRecorder } from '../usage/usage-recorder.service';
+import { CLIENT_CLOSED_CODE, CLIENT_CLOSED_STATUS, type UsageRecorder } from '../usage/usage-recorder.service';
 import { protocolOf, type Protocol } from './protocol';
 import { newRequestContext, type RequestContext } from './request-context';
 
@@ -65,7 +65,7 @@ export class Exchanges {
       const now = performance.now();
       const finished = res.writableFinished;
       const status = finished ? res.statusCode : CLIENT_CLOSED_STATUS;
-      if (!finished && ctx.errorCode === null) ctx.errorCode = 'client_closed';
+      if (!finished && ctx.errorCode === null) ctx.errorCode = CLIENT_CLOSED_CODE;
       this.budgets.complete(ctx);
       this.usage.record(ctx, status, now);
       const metrics = this.metricsFor(route(), method, status, lane);

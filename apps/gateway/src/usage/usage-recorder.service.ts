@@ -8,6 +8,8 @@ import { countGatewayTokens, requestSha256, responseSha256 } from './gateway-tok
 
 /** HTTP status used when the client went away before the response finished (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
+/** ... and the `errorCode` its usage event carries. */
+export const CLIENT_CLOSED_CODE = 'client_closed';
 
 /**
  * Turns each finished data-plane request into one `usage.recorded.v1` event and hands it to the
