@@ -242,12 +242,12 @@ FIXED_RATE_JS="$YS_OUT/fixed-rate.js"
 PROFILE_SUMMARY_JS="$YS_OUT/profile-summary.js"
 
 # The gateway runs with the V8 flags the Dockerfile and the npm scripts give it (a 64 MB young
-# generation, a 128 MB initial old-generation limit, no memory reducer; --env NODE_OPTIONS=... adds to
+# generation, a 256 MB initial old-generation limit, no memory reducer; --env NODE_OPTIONS=... adds to
 # them). The yardsticks and Portkey run with Node's defaults, as a bare proxy would: given the gateway's
 # young generation, the Fastify yardstick did 6,534 req/s on chat-json in one run against 7,605 without
 # (a larger nursery suits the gateway's allocations, not necessarily theirs), and the ratios must not
 # gain from slowing the yardstick.
-DEPLOYED_NODE_FLAGS="--max-semi-space-size=64 --initial-old-space-size=128 --no-memory-reducer"
+DEPLOYED_NODE_FLAGS="--max-semi-space-size=64 --initial-old-space-size=256 --no-memory-reducer"
 
 start_yardstick() { # label js port
   (UPSTREAM_URL="$MOCK" PORT="$3" exec taskset -c 1 node "$YS_OUT/$2") >"$STATE/$1.log" 2>&1 &
