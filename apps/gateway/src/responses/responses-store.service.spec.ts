@@ -97,6 +97,19 @@ describe('ResponsesStore (writes off the response path)', () => {
     assert.deepEqual(f.inserts, [5]);
   });
 
+  it("writes the same row body from the response's JSON text as from the object", async () => {
+    const f = fakeRuntime();
+    const store = new ResponsesStore(f.rt);
+    const a = stored('resp_obj');
+    const b = stored('resp_json');
+    store.remember('team-a', a);
+    store.remember('team-a', b, JSON.stringify(b.response));
+    await store.flush();
+    assert.equal(f.rows.get('resp_json')!.body, JSON.stringify(b));
+    assert.equal(f.rows.get('resp_obj')!.body, JSON.stringify(a));
+    assert.deepEqual(await store.get('team-a', 'resp_json'), b);
+  });
+
   it('GET and DELETE wait for the row, so they see the table', async () => {
     const f = fakeRuntime();
     const store = new ResponsesStore(f.rt);

@@ -5,14 +5,29 @@ import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 /** What one row keeps: the response object as the client got it, and the input it answered. */
 export type StoredResponse = { input: unknown[]; response: ResponsesResponse };
 
-/** A response kept in memory until its row is written. */
-type Pending = { id: string; teamId: string; stored: StoredResponse; failures: number };
+/**
+ * A response kept in memory until its row is written; `responseJson`, when the caller has it, is the
+ * response's JSON text as sent (the row's body is then not serialized from the object again).
+ */
+type Pending = {
+  id: string;
+  teamId: string;
+  stored: StoredResponse;
+  responseJson: string | undefined;
+  failures: number;
+};
 
 const SWEEP_INTERVAL_MS = 10 * 60_000;
 /** Past this many unwritten responses (the database is down), the oldest are given up. */
 const MAX_PENDING = 10_000;
 const MAX_WRITE_ATTEMPTS = 3;
 const RETRY_MS = 1_000;
+
+/** The row's body: what `JSON.stringify(p.stored)` gives, from the response's JSON when it is at hand. */
+function bodyJson(p: Pending): string {
+  if (p.responseJson === undefined) return JSON.stringify(p.stored);
+  return `{"input":${JSON.stringify(p.stored.input)},"response":${p.responseJson}}`;
+}
 
 function isStored(v: unknown): v is StoredResponse {
   return (
@@ -60,11 +75,14 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
     await this.flush().catch(() => undefined);
   }
 
-  /** Queues a response for its row and keeps it readable from memory until the row is written. */
-  remember(teamId: string, stored: StoredResponse): void {
+  /**
+   * Queues a response for its row and keeps it readable from memory until the row is written.
+   * `responseJson`: `JSON.stringify(stored.response)`, when the caller has it already.
+   */
+  remember(teamId: string, stored: StoredResponse, responseJson?: string): void {
     const id = stored.response.id;
     this.pending.delete(id); // re-inserted last: the map stays in arrival order
-    this.pending.set(id, { id, teamId, stored, failures: 0 });
+    this.pending.set(id, { id, teamId, stored, responseJson, failures: 0 });
     if (this.pending.size > MAX_PENDING) {
       const oldest = this.pending.keys().next().value;
       if (oldest !== undefined) {
@@ -183,7 +201,7 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
           `[${batch
             .map(
               (p) =>
-                `{"id":${JSON.stringify(p.id)},"team_id":${JSON.stringify(p.teamId)},"body":${JSON.stringify(p.stored)}}`,
+                `{"id":${JSON.stringify(p.id)},"team_id":${JSON.stringify(p.teamId)},"body":${bodyJson(p)}}`,
             )
             .join(',')}]`,
           ttlHours,

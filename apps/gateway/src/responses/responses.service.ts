@@ -14,7 +14,7 @@ import {
   responsesSseEvents,
   serializeSse,
   SseParser,
-  toStoredTurn,
+  inputItemsOf,
   type IrStreamEvent,
   type ProtocolId,
   type ResponsesDecoded,
@@ -373,7 +373,7 @@ export class ResponsesService {
     if (mapping) restoreResponse(ir, mapping);
     const response = encodeResponsesResponse(ir, opts);
     if (response.status === 'failed') req.sluice.errorCode = response.error?.code ?? 'response_failed';
-    this.keep(req, t, () => response);
+    this.keep(req, t, () => ({ response, json: undefined }));
     await reply.status(200).send(response);
   }
 
@@ -409,7 +409,7 @@ export class ResponsesService {
       // background): a client may continue from it the moment it arrives.
       if (writer.done && !kept) {
         kept = true;
-        this.keep(req, t, () => writer.snapshot());
+        this.keep(req, t, () => writer.final());
       }
     };
     const take = (): string => {
@@ -465,12 +465,16 @@ export class ResponsesService {
    * `store: false` (the response object is only built then). The row is written in the background;
    * the store serves the turn from memory until it lands.
    */
-  private keep(req: GatewayRequest, t: Translation, response: () => ResponsesResponse): void {
+  private keep(
+    req: GatewayRequest,
+    t: Translation,
+    final: () => { response: ResponsesResponse; json: string | undefined },
+  ): void {
     if (!t.decoded.store) return;
-    const r = response();
-    if (r.id === '') return;
-    const turn = toStoredTurn(t.expanded, r);
-    this.store.remember(this.teamOf(req), { input: turn.input, response: r });
+    const { response, json } = final();
+    if (response.id === '') return;
+    // The response as sent, neither copied nor serialized again: the stream's writer is done with it.
+    this.store.remember(this.teamOf(req), { input: inputItemsOf(t.expanded), response }, json);
   }
 
   // ---------------------------------------------------------------- loopback
@@ -491,7 +495,7 @@ export class ResponsesService {
     if (!t.decoded.ir.stream) {
       if (mapping) restoreResponse(res, mapping);
       const response = encodeResponsesResponse(res, opts);
-      this.keep(req, t, () => response);
+      this.keep(req, t, () => ({ response, json: undefined }));
       await reply.status(200).send(response);
       return;
     }
@@ -504,7 +508,7 @@ export class ResponsesService {
       const frames = encoder.push(ev);
       if (encoder.writer.done && !kept) {
         kept = true;
-        this.keep(req, t, () => encoder.writer.snapshot());
+        this.keep(req, t, () => encoder.writer.final());
       }
       await writeSse(out, serializeSse(frames));
       if (out.destroyed) return;

@@ -201,6 +201,8 @@ export class ResponsesStreamWriter {
   private completedAt: number | null = null;
   private status: ResponsesStatus = 'in_progress';
   private error: { code: string; message: string } | null = null;
+  /** The JSON of the response as the last lifecycle event serialized it (`serializeAtOnce` only). */
+  private responseJson: string | undefined;
   private incomplete: ResponsesResponse['incomplete_details'] = null;
   private readonly echo: ResponsesEcho;
   private readonly names: ToolNamespaceMap;
@@ -243,6 +245,16 @@ export class ResponsesStreamWriter {
   /** The response object as it stands (the final one once `done`): a copy the caller may keep. */
   snapshot(): ResponsesResponse {
     return cloneJson(this.responseObject());
+  }
+
+  /**
+   * Once `done`: the final response object itself, not a copy (the writer never changes it again), and,
+   * when events were serialized at once, its JSON text as the terminal event carried it. What the
+   * gateway stores for `previous_response_id`, without copying or serializing the response again.
+   */
+  final(): { response: ResponsesResponse; json: string | undefined } {
+    if (!this.finished) throw new Error('ResponsesStreamWriter.final() before the response is done');
+    return { response: this.responseObject(), json: this.responseJson };
   }
 
   /** What an event carries: the live object when the event is serialized as emitted (`serializeAtOnce`), else a copy. */
@@ -360,11 +372,21 @@ export class ResponsesStreamWriter {
     this.started = true;
     this.responseId ??= this.newId('resp_');
     this.createdAt ??= this.nowSec();
+    // The two events carry the same response: serialized at once, it is serialized once for both.
+    this.emitLifecycle(out, 'response.created', 'response.in_progress');
+  }
+
+  /**
+   * Events whose payload is the response object as it stands (`response.created`, `.completed` …).
+   * Serialized at once, the response's JSON is written once for all of them and kept as `finalJson`
+   * (the last one written is the terminal event's).
+   */
+  private emitLifecycle(out: ResponsesStreamEvent[], ...types: string[]): void {
     if (this.opts.serializeAtOnce === true) {
-      // The two events carry the same response: it is serialized once for both.
       const response = this.responseObject();
       const json = JSON.stringify(response);
-      for (const type of ['response.created', 'response.in_progress'])
+      this.responseJson = json;
+      for (const type of types)
         this.emit(
           out,
           { type, response },
@@ -372,8 +394,7 @@ export class ResponsesStreamWriter {
         );
       return;
     }
-    this.emit(out, { type: 'response.created', response: this.carried(this.responseObject()) });
-    this.emit(out, { type: 'response.in_progress', response: this.carried(this.responseObject()) });
+    for (const type of types) this.emit(out, { type, response: cloneJson(this.responseObject()) });
   }
 
   private responseObject(): ResponsesResponse {
@@ -428,12 +449,12 @@ export class ResponsesStreamWriter {
     if (kind === 'max_tokens' || kind === 'content_filter') {
       this.status = 'incomplete';
       this.incomplete = { reason: kind === 'max_tokens' ? 'max_output_tokens' : 'content_filter' };
-      this.emit(out, { type: 'response.incomplete', response: this.carried(this.responseObject()) });
+      this.emitLifecycle(out, 'response.incomplete');
       return;
     }
     this.status = 'completed';
     this.completedAt = this.nowSec();
-    this.emit(out, { type: 'response.completed', response: this.carried(this.responseObject()) });
+    this.emitLifecycle(out, 'response.completed');
   }
 
   private fail(error: IrError, out: ResponsesStreamEvent[]): void {
@@ -446,7 +467,7 @@ export class ResponsesStreamWriter {
     this.error = { code, message: error.message };
     if (this.opts.errorEvent ?? true)
       this.emit(out, { type: 'error', code, message: error.message, param: error.param ?? null });
-    this.emit(out, { type: 'response.failed', response: this.carried(this.responseObject()) });
+    this.emitLifecycle(out, 'response.failed');
   }
 
   // ---------------------------------------------------------------- blocks

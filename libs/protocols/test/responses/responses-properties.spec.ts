@@ -245,6 +245,13 @@ describe('Responses stream encoder (serialize at once)', () => {
         live.push(...encoder.end());
         copies.push(...responsesSseEvents(copying.end()));
         assert.deepEqual(live, copies);
+        // What the gateway stores: the final response itself and its JSON as the terminal event sent
+        // it, equal to the copying writer's final object.
+        const final = encoder.writer.final();
+        assert.deepEqual(final.response, copying.snapshot());
+        assert.equal(final.json, JSON.stringify(final.response));
+        const terminal = live[live.length - 1] as { data: string };
+        assert.ok(terminal.data.includes(`"response":${final.json},"sequence_number":`));
       }),
       { numRuns: 300 },
     );
