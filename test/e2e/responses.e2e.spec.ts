@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { countRequestTokens, countTextTokens, decodeResponsesRequest } from '@sluice/protocols';
 import { startStandalone, type Standalone } from '@sluice/apps/standalone';
 import { lastToolResult, MockUpstream, toolResults, waitFor } from '@sluice/testing';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../../apps/gateway/src/gateway.runtime';
@@ -163,10 +164,42 @@ describe('Responses API', { timeout: 300_000 }, () => {
         assert.equal(itemIds.size, 1, 'one message item, one id');
         assert.equal(mock.lastRequest()!.stream, true);
 
-        const row = await audit(response.headers.get('x-request-id')!);
+        const id = response.headers.get('x-request-id')!;
+        const row = await audit(id);
         assert.equal(row?.stream, true);
         assert.equal(row?.tokens.input, 7);
         assert.equal(row?.tokens.output, 5);
+        // The gateway's own count beside the provider's: the input as decoded for the provider, the
+        // answer as relayed.
+        type Own = { gatewayTokens: { input: number | null; output: number | null } };
+        const own = await waitFor(
+          `the audit record of ${id}`,
+          async () =>
+            (
+              await graphql<{ auditRecord: Own | null }>(
+                s.urls.ledger,
+                s.masterKey,
+                `
+                  query ($id: ID!) {
+                    auditRecord(id: $id) {
+                      gatewayTokens {
+                        input
+                        output
+                      }
+                    }
+                  }
+                `,
+                { id },
+              )
+            ).data?.auditRecord ?? null,
+          (r) => r !== null,
+          { timeoutMs: 5_000, intervalMs: 20 },
+        );
+        assert.equal(own?.gatewayTokens.output, countTextTokens('one two three four'));
+        assert.equal(
+          own?.gatewayTokens.input,
+          countRequestTokens(decodeResponsesRequest({ model: up.model, input: 'count', stream: true }).ir),
+        );
       });
 
       it('tool round trip: function call, function_call_output, text', async () => {

@@ -227,6 +227,9 @@ export class ResponsesService {
     const decoded = decodeResponsesRequest(expanded);
     if (decoded.ir.messages.length === 0)
       throw new GatewayError(400, 'invalid_request', "'input' must contain at least one message.", 'input');
+    // The token count reads this IR (as the provider is asked: after redaction) instead of decoding the
+    // body again after the answer; a continued response is not counted (see tap.responsesInput).
+    if (turn === undefined) req.sluice.countInput = decoded.ir;
     return { decoded, expanded };
   }
 
