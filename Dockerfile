@@ -4,9 +4,11 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/: fixes to dependencies, applied by patch-package on install (see patches/README.md).
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-slim
 # V8 flags (command-line only: NODE_OPTIONS refuses the last two), docs/benchmarks.md "What changed":

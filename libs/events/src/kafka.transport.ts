@@ -2,7 +2,6 @@ import {
   Kafka,
   KafkaJSError,
   logLevel,
-  Partitioners,
   type Admin,
   type Consumer,
   type LogEntry,
@@ -10,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { EventEnvelope } from './envelope';
 import { envelopeSchema } from './envelope';
+import { KeyCachingPartitioner } from './kafka-partitioner';
 import type { DeliveredEvent, EventTransport, SubscribeOptions, Subscription } from './transport';
 
 export type KafkaTransportOptions = {
@@ -179,7 +179,7 @@ export class KafkaTransport implements EventTransport {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: KeyCachingPartitioner,
         retry: { initialRetryTime: 200, retries: 2, maxRetryTime: 1_000 },
       });
       await producer.connect();
