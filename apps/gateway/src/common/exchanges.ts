@@ -2,7 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { BudgetEnforcer } from '../budget/budget-enforcer.service';
-import { CLIENT_CLOSED_CODE, CLIENT_CLOSED_STATUS, type UsageRecorder } from '../usage/usage-recorder.service';
+import {
+  CLIENT_CLOSED_CODE,
+  CLIENT_CLOSED_STATUS,
+  type UsageRecorder,
+} from '../usage/usage-recorder.service';
 import { protocolOf, type Protocol } from './protocol';
 import { newRequestContext, type RequestContext } from './request-context';
 
