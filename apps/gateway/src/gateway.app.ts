@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyServerOptions } from 'fastify';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@sluice/events';
 import { DataPlaneGuard } from './auth/data-plane.guard';
 import { GatewayErrorFilter } from './common/error.filter';
 import { Exchanges } from './common/exchanges';

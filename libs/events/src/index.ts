@@ -1,4 +1,5 @@
 export { envelopeSchema, makeEnvelope, newEventId, type EventEnvelope } from './envelope';
+export { uuidv7 } from './uuid7';
 export {
   USAGE_RECORDED_V1,
   usageRecordedV1Schema,

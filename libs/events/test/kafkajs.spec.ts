@@ -55,7 +55,7 @@ describe('KeyCachingPartitioner', () => {
   });
 });
 
-describe('kafkajs patch (patches/kafkajs+2.2.4.patch)', () => {
+describe('kafkajs patches (patches/kafkajs+2.2.4.patch): grouping', () => {
   type Group = (args: {
     topic: string;
     partitionMetadata: PartitionMetadata[];
@@ -94,6 +94,75 @@ describe('kafkajs patch (patches/kafkajs+2.2.4.patch)', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('kafkajs patches: CRC32C and the encoder', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
+
+  /** CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) bit by bit: the reference. */
+  const reference = (buf: Buffer): number => {
+    let crc = ~0;
+    for (const byte of buf) {
+      crc ^= byte;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    }
+    return ~crc >>> 0;
+  };
+
+  it('are installed', () => {
+    for (const file of ['recordBatch/crc32C/crc32C.js', 'encoder.js'])
+      assert.match(
+        readFileSync(require.resolve(`kafkajs/src/protocol/${file}`), 'utf8'),
+        /Patched \(patches\/kafkajs\+2\.2\.4\.patch\)/,
+      );
+  });
+
+  it('CRC32C: the check value, and the reference for any bytes at any alignment (property)', () => {
+    assert.equal(crc32C(Buffer.from('123456789')), 0xe3069283);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (bytes, skip) => {
+        const buf = Buffer.from(bytes).subarray(Math.min(skip, bytes.length));
+        assert.equal(crc32C(buf), reference(buf));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a record batch from the unzeroed encoder has the right CRC and decodes back to its messages (property)', async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
+      RecordBatch: (a: object) => Promise<{ buffer: Buffer }>;
+    };
+    const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (a: object) => unknown;
+    const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => unknown;
+    const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
+      d: unknown,
+    ) => Promise<{ records: { key: Buffer; value: Buffer; offset: string }[] }>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 3000 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        async (messages) => {
+          const records = messages.map(([key, value], i) =>
+            Record({ offsetDelta: i, timestampDelta: 0, key, value, headers: {} }),
+          );
+          const batch = await RecordBatch({ firstOffset: '0', firstTimestamp: Date.now(), records });
+          // The batch's CRC (bytes 17-20) covers everything from its attributes (byte 21) on.
+          assert.equal(batch.buffer.readUInt32BE(17), reference(batch.buffer.subarray(21)));
+          const decoded = await decodeBatch(new Decoder(batch.buffer));
+          assert.deepEqual(
+            decoded.records.map((r) => [r.key.toString(), r.value.toString()]),
+            messages,
+          );
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

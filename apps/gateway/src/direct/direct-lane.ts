@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Logger } from '@sluice/observability';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '@sluice/events';
 import type { DataPlaneGuard } from '../auth/data-plane.guard';
 import type { GatewayReply, GatewayRequest } from '../common/exchange';
 import type { Exchanges } from '../common/exchanges';
