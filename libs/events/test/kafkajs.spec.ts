@@ -113,7 +113,7 @@ describe('kafkajs patches: CRC32C and the encoder', () => {
   };
 
   it('are installed', () => {
-    for (const file of ['recordBatch/crc32C/crc32C.js', 'encoder.js'])
+    for (const file of ['recordBatch/crc32C/crc32C.js', 'encoder.js', 'recordBatch/record/v0/index.js'])
       assert.match(
         readFileSync(require.resolve(`kafkajs/src/protocol/${file}`), 'utf8'),
         /Patched \(patches\/kafkajs\+2\.2\.4\.patch\)/,
