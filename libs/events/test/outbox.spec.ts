@@ -135,11 +135,11 @@ describe('Outbox fast path', () => {
     // The relay's claim query reads payloads back; count what it reads.
     let readBack = 0;
     const query = db.query.bind(db);
-    db.query = async (sql: string, params?: unknown[]) => {
+    db.query = (async (sql: string, params?: unknown[]) => {
       const out = await query(sql, params);
       if (sql.trim().startsWith('UPDATE') && sql.includes('RETURNING')) readBack += out.length;
       return out;
-    };
+    }) as Db['query'];
     const outbox = outboxOf(db, transport);
     await outbox.start();
     // Load from the first moment, before the relay has drained: a batch every few ms.
