@@ -63,8 +63,6 @@ export class Outbox {
     events: readonly EventEnvelope[];
     json: readonly string[];
     seqs: readonly string[];
-    /** When the batch was inserted (its claim runs out `claimMs` later). */
-    at: number;
   }[] = [];
   private publishTimer: NodeJS.Timeout | null = null;
   private publishing: Promise<void> | null = null;
@@ -143,8 +141,7 @@ export class Outbox {
     ) {
       if (this.publishTimer) clearTimeout(this.publishTimer);
       this.publishTimer = null;
-      if (this.relayIdle) await this.publishPending();
-      else await this.handOverUnpublished();
+      await this.publishPending();
       this.wakeRelay?.();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -178,22 +175,19 @@ export class Outbox {
   private async flushOnce(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, 2_000);
-      // The fast path: the batch is inserted already claimed by this instance and published from
-      // memory, without the relay's claim query and its read-back of the payloads. While the relay
-      // still has older rows to publish, the batch waits in memory until it has (per-subject order):
-      // batches inserted unclaimed for the relay kept it busy for as long as load lasted, so a
-      // gateway restarted under load never left that slow path (the relay's read-back and a second
-      // serialisation were ~3% of its CPU per request in the bench's profiles).
-      const claim = this.running && this.transport.isHealthy();
-      // The broker is down: the relay publishes in seq order, the waiting fast-path rows first.
-      if (!claim) await this.handOverUnpublished();
-      const { seqs, json } = await this.insert(this.db, batch, claim);
+      // The fast path: when the relay has nothing to do (so per-subject order holds), the batch is
+      // inserted already claimed by this instance and published from memory, without the relay's
+      // claim query and its read-back of the payloads.
+      const direct = this.running && this.relayIdle && this.transport.isHealthy();
+      // Otherwise the relay publishes in seq order: the fast-path rows still waiting go to it first.
+      if (!direct) await this.handOverUnpublished();
+      const { seqs, json } = await this.insert(this.db, batch, direct);
       // Only after the insert committed: a failure leaves the batch in memory for the next try.
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
-      if (claim) {
-        this.unpublished.push({ events: batch, json, seqs, at: Date.now() });
-        if (this.relayIdle) this.schedulePublish();
+      if (direct) {
+        this.unpublished.push({ events: batch, json, seqs });
+        this.schedulePublish();
       } else {
         this.leftToRelay();
       }
@@ -215,10 +209,10 @@ export class Outbox {
     }, this.options.publishLingerMs ?? 0);
   }
 
-  /** Publishes every waiting fast-path batch in one send, once the relay is idle; never rejects. */
+  /** Publishes every waiting fast-path batch in one send; never rejects. */
   private publishPending(): Promise<void> {
     if (this.publishing) return this.publishing;
-    if (this.unpublished.length === 0 || !this.relayIdle) return Promise.resolve();
+    if (this.unpublished.length === 0) return Promise.resolve();
     const groups = this.unpublished;
     this.unpublished = [];
     this.publishing = this.publishInserted(
@@ -320,12 +314,6 @@ export class Outbox {
         published = await this.relayOnce();
         this.relayBackoffMs = 0;
         this.relayIdle = published === 0 && handoffs === this.relayHandoffs;
-        // Nothing older is left: the batches that waited in memory go now, in their order.
-        if (this.relayIdle && this.unpublished.length > 0) this.schedulePublish();
-        // A long drain (a backlog after an outage): waiting batches whose claims would run out are
-        // handed to the relay, which publishes them in seq order after the rest.
-        else if ((this.unpublished[0]?.at ?? Infinity) < Date.now() - (this.options.claimMs ?? 30_000) / 2)
-          await this.handOverUnpublished();
       } catch (err) {
         this.relayIdle = false;
         this.options.onError?.('relay', err);
