@@ -1,6 +1,5 @@
-import { cloneJson, isObj, type Obj } from '../common/json';
+import { isObj, type Obj } from '../common/json';
 import { ProtocolError } from '../errors/error-shapes';
-import type { ResponsesResponse } from './responses-wire.types';
 
 /**
  * What the gateway keeps of a translated response so that a later `previous_response_id` can continue it: the
@@ -22,17 +21,6 @@ export const inputItemsOf = (body: Obj): unknown[] => {
     return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }];
   return Array.isArray(input) ? input : [];
 };
-
-/**
- * What to store after answering `body` (already expanded) with `response`. Output items are valid input items as
- * they are (assistant messages, calls, reasoning with its `encrypted_content`), so the next turn replays them.
- */
-export const toStoredTurn = (body: Obj, response: ResponsesResponse): StoredResponsesTurn => ({
-  id: response.id,
-  input: inputItemsOf(body),
-  output: cloneJson(response.output),
-  createdAtSec: response.created_at,
-});
 
 /**
  * Resolves `previous_response_id` statelessly from the caller's stored turn: returns the body with the full

@@ -378,8 +378,8 @@ export class ResponsesStreamWriter {
 
   /**
    * Events whose payload is the response object as it stands (`response.created`, `.completed` …).
-   * Serialized at once, the response's JSON is written once for all of them and kept as `finalJson`
-   * (the last one written is the terminal event's).
+   * Serialized at once, the response's JSON is written once for all of them and kept as `responseJson`
+   * (the last one written is the terminal event's, which `final()` returns).
    */
   private emitLifecycle(out: ResponsesStreamEvent[], ...types: string[]): void {
     if (this.opts.serializeAtOnce === true) {
@@ -394,7 +394,7 @@ export class ResponsesStreamWriter {
         );
       return;
     }
-    for (const type of types) this.emit(out, { type, response: cloneJson(this.responseObject()) });
+    for (const type of types) this.emit(out, { type, response: this.carried(this.responseObject()) });
   }
 
   private responseObject(): ResponsesResponse {

@@ -16,7 +16,7 @@ import {
   extractResponsesOutcome,
   openReasoning,
   responsesCodec,
-  toStoredTurn,
+  inputItemsOf,
 } from '../../src/responses';
 import { NOW_SEC, counterIds, usage } from './responses-test-helpers';
 
@@ -279,7 +279,13 @@ describe('previous_response_id', () => {
       },
       { newId: counterIds(), nowSec: () => NOW_SEC, requestBody: first },
     );
-    const stored = toStoredTurn(first, answer);
+    // What the gateway's store keeps: the input as items and the response (see ResponsesStore.turn).
+    const stored = {
+      id: answer.id,
+      input: inputItemsOf(first),
+      output: answer.output,
+      createdAtSec: answer.created_at,
+    };
     const next = {
       model: 'claude-sonnet-5',
       instructions: 'new rules',
