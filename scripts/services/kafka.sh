@@ -128,7 +128,17 @@ EOF
 }
 
 # A KRaft cluster id is a 16-byte UUID in unpadded base64url; no JVM needed to make one.
-new_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
+# One in 64 such ids starts with '-', which kafka-storage's argument parser takes for an option
+# ("argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() draws again
+# in that case, and so does this.
+new_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "$id" != -* ]] && break
+  done
+  echo "$id"
+}
 
 cmd_prepare() {
   cmd_fetch
@@ -246,8 +256,12 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  cluster-id)
+    # prints N fresh cluster ids (default 1); the tests check their shape
+    for ((i = 0; i < ${2:-1}; i++)); do new_cluster_id; done
+    ;;
   *)
-    echo "usage: $0 fetch|prepare|start|stop|status" >&2
+    echo "usage: $0 fetch|prepare|start|stop|status|cluster-id [N]" >&2
     exit 2
     ;;
 esac
