@@ -11,8 +11,6 @@ import {
   outcomeFromResponse,
   ProtocolError,
   ResponsesStreamEncoder,
-  responsesSseEvents,
-  serializeSse,
   SseParser,
   inputItemsOf,
   type IrStreamEvent,
@@ -402,12 +400,12 @@ export class ResponsesService {
     const writer = encoder.writer;
     let kept = false;
     // The frames of one upstream chunk go out in one write.
-    const frames: SseEvent[] = [];
+    let frames = '';
     const collect = (irEvents: IrStreamEvent[], closing: boolean): void => {
       for (const ev of irEvents) this.observeIr(req.sluice, ev);
       answer.add(irEvents);
-      for (const ev of restorer ? restorer.apply(irEvents) : irEvents) frames.push(...encoder.push(ev));
-      if (closing) frames.push(...encoder.end());
+      for (const ev of restorer ? restorer.apply(irEvents) : irEvents) frames += encoder.pushText(ev);
+      if (closing) frames += encoder.endText();
       // Kept before the terminal event goes out (in memory at once, its row written in the
       // background): a client may continue from it the moment it arrives.
       if (writer.done && !kept) {
@@ -416,20 +414,20 @@ export class ResponsesService {
       }
     };
     const take = (): string => {
-      const text = serializeSse(frames);
-      frames.length = 0;
+      const text = frames;
+      frames = '';
       return text;
     };
     let last: string[] = [];
     try {
-      frames.push(...responsesSseEvents(writer.begin()));
+      frames += encoder.beginText();
       // The provider has not sent anything yet (a model thinking): the client sees the response begin
       // now. Otherwise the opening events go out with the first chunk's, in one write.
       if (!res.body.pending) await writeSse(out, take());
       for await (const chunk of res.body) {
         for (const ev of parser.push(chunk)) collect(decoder.push(ev), false);
         if (req.sluice.budget?.cut) {
-          const encode = (ev: IrStreamEvent): string => serializeSse(encoder.push(ev));
+          const encode = (ev: IrStreamEvent): string => encoder.pushText(ev);
           last = [take(), budgetCutFrames(req.sluice, 'openai-responses', route.requested, encode)];
           return;
         }
@@ -508,15 +506,15 @@ export class ResponsesService {
     const events = loopbackStream(res);
     for (const ev of mapping ? new IrStreamRestorer(mapping).apply(events) : events) {
       tap.markFirstToken(req.sluice, ev);
-      const frames = encoder.push(ev);
+      const frames = encoder.pushText(ev);
       if (encoder.writer.done && !kept) {
         kept = true;
         this.keep(req, t, () => encoder.writer.final());
       }
-      await writeSse(out, serializeSse(frames));
+      await writeSse(out, frames);
       if (out.destroyed) return;
     }
-    out.end(serializeSse(encoder.end()));
+    out.end(encoder.endText());
   }
 
   // ---------------------------------------------------------------- SSE

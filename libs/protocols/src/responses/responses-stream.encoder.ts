@@ -111,13 +111,14 @@ export interface ResponsesEncodeOptions extends EncodeStreamOptions {
   /** Emit the flat `error` event before `response.failed` (as OpenAI does mid-stream); default true. */
   errorEvent?: boolean;
   /**
-   * Each event is serialized as it is emitted (its JSON text kept with it for `responsesSseEvents`), so it
-   * may carry the writer's live objects (the response, its items and parts) instead of deep copies of them,
-   * which were most of a translated Responses stream's encoding cost. The event objects themselves then
-   * show later states of those objects: for SSE encoders only. Default false: events are copies a caller
-   * may keep.
+   * Takes each event as its type and JSON text the moment it is emitted, instead of it being returned as an
+   * object (`push`, `end` and `begin` then return nothing). No event object is built: the JSON is written
+   * from the writer's live objects (the response, its items and parts) as they stand at that event, with
+   * templates for the commonest events. Deep copies of those objects were most of a translated Responses
+   * stream's encoding cost, and the event objects themselves the next largest part. For SSE encoders.
+   * Default: events are returned, as copies a caller may keep.
    */
-  serializeAtOnce?: boolean;
+  sink?: (type: string, json: string) => void;
   /** Id factory (`prefix` + random); injectable for deterministic tests. */
   newId?: (prefix: string) => string;
   /** Clock in unix seconds; injectable for tests. */
@@ -138,10 +139,6 @@ export const randomResponsesId = (prefix: string): string => {
   idPoolAt += 16;
   return `${prefix}${ID_POOL.toString('hex', at, at + 16)}`;
 };
-
-/** The JSON text of an event serialized as it was emitted (a symbol key: JSON.stringify skips it). */
-const SERIALIZED = Symbol('serialized');
-type Serialized = { [SERIALIZED]?: string };
 
 type OpenBlock =
   | { kind: 'message'; outputIndex: number; item: ResponsesOutputMessage; part: ResponsesOutputText }
@@ -201,7 +198,7 @@ export class ResponsesStreamWriter {
   private completedAt: number | null = null;
   private status: ResponsesStatus = 'in_progress';
   private error: { code: string; message: string } | null = null;
-  /** The JSON of the response as the last lifecycle event serialized it (`serializeAtOnce` only). */
+  /** The JSON of the response as the last lifecycle event serialized it (with a `sink` only). */
   private responseJson: string | undefined;
   private incomplete: ResponsesResponse['incomplete_details'] = null;
   private readonly echo: ResponsesEcho;
@@ -249,7 +246,7 @@ export class ResponsesStreamWriter {
 
   /**
    * Once `done`: the final response object itself, not a copy (the writer never changes it again), and,
-   * when events were serialized at once, its JSON text as the terminal event carried it. What the
+   * with a `sink`, its JSON text as the terminal event carried it. What the
    * gateway stores for `previous_response_id`, without copying or serializing the response again.
    */
   final(): { response: ResponsesResponse; json: string | undefined } {
@@ -257,9 +254,9 @@ export class ResponsesStreamWriter {
     return { response: this.responseObject(), json: this.responseJson };
   }
 
-  /** What an event carries: the live object when the event is serialized as emitted (`serializeAtOnce`), else a copy. */
+  /** What an event carries: the live object when the event is serialized as emitted (a `sink`), else a copy. */
   private carried<T>(value: T): T {
-    return this.opts.serializeAtOnce === true ? value : cloneJson(value);
+    return this.opts.sink !== undefined ? value : cloneJson(value);
   }
 
   push(ev: IrStreamEvent): ResponsesStreamEvent[] {
@@ -325,25 +322,33 @@ export class ResponsesStreamWriter {
   // ---------------------------------------------------------------- lifecycle
 
   /**
-   * Appends an event with the next sequence number. With `serializeAtOnce` its JSON is written now, while
-   * the live objects it carries are as they are at this event: by `json` when given (a template that must
-   * give byte for byte what JSON.stringify gives for the event), else by JSON.stringify.
+   * Emits an event with the next sequence number: appended to `out`, or, with a `sink`, handed to it as
+   * JSON written now, while the live objects it carries are as they are at this event. The JSON is what
+   * JSON.stringify gives for the event with `sequence_number` last: by `json` when given (a template that
+   * must give exactly that), else by JSON.stringify of `ev` with the number spliced in before its closing
+   * brace (no copy of the event to add it).
    */
   private emit(
     out: ResponsesStreamEvent[],
-    ev: Record<string, unknown>,
+    ev: { type: string; [key: string]: unknown },
     json?: (sequenceNumber: number) => string,
   ): void {
     const seq = this.seq++;
-    const event = { ...ev, sequence_number: seq } as ResponsesStreamEvent;
-    if (this.opts.serializeAtOnce === true)
-      (event as Serialized)[SERIALIZED] = json ? json(seq) : JSON.stringify(event);
-    out.push(event);
+    const sink = this.opts.sink;
+    if (sink === undefined) {
+      out.push({ ...ev, sequence_number: seq } as ResponsesStreamEvent);
+      return;
+    }
+    if (json) sink(ev.type, json(seq));
+    else {
+      const text = JSON.stringify(ev);
+      sink(ev.type, `${text.slice(0, -1)},"sequence_number":${seq}}`);
+    }
   }
 
   /**
-   * `response.output_text.delta`, the commonest event: serialized at once, its JSON is a template around
-   * the two strings it carries, without walking the event object for every delta.
+   * `response.output_text.delta`, the commonest event: with a `sink`, its JSON is a template around the
+   * two strings it carries (no event object, no walk over one).
    */
   private emitTextDelta(
     out: ResponsesStreamEvent[],
@@ -351,20 +356,24 @@ export class ResponsesStreamWriter {
     outputIndex: number,
     text: string,
   ): void {
-    this.emit(
-      out,
-      {
-        type: 'response.output_text.delta',
-        item_id: itemId,
-        output_index: outputIndex,
-        content_index: 0,
-        delta: text,
-        logprobs: [],
-      },
-      (seq) =>
-        `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${JSON.stringify(outputIndex)},` +
-        `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
-    );
+    const sink = this.opts.sink;
+    if (sink !== undefined) {
+      const seq = this.seq++;
+      sink(
+        'response.output_text.delta',
+        `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},` +
+          `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
+      );
+      return;
+    }
+    this.emit(out, {
+      type: 'response.output_text.delta',
+      item_id: itemId,
+      output_index: outputIndex,
+      content_index: 0,
+      delta: text,
+      logprobs: [],
+    });
   }
 
   private start(out: ResponsesStreamEvent[]): void {
@@ -372,26 +381,21 @@ export class ResponsesStreamWriter {
     this.started = true;
     this.responseId ??= this.newId('resp_');
     this.createdAt ??= this.nowSec();
-    // The two events carry the same response: serialized at once, it is serialized once for both.
+    // The two events carry the same response: with a sink, it is serialized once for both.
     this.emitLifecycle(out, 'response.created', 'response.in_progress');
   }
 
   /**
    * Events whose payload is the response object as it stands (`response.created`, `.completed` …).
-   * Serialized at once, the response's JSON is written once for all of them and kept as `responseJson`
+   * With a `sink`, the response's JSON is written once for all of them and kept as `responseJson`
    * (the last one written is the terminal event's, which `final()` returns).
    */
   private emitLifecycle(out: ResponsesStreamEvent[], ...types: string[]): void {
-    if (this.opts.serializeAtOnce === true) {
-      const response = this.responseObject();
-      const json = JSON.stringify(response);
+    if (this.opts.sink !== undefined) {
+      const json = JSON.stringify(this.responseObject());
       this.responseJson = json;
       for (const type of types)
-        this.emit(
-          out,
-          { type, response },
-          (seq) => `{"type":"${type}","response":${json},"sequence_number":${seq}}`,
-        );
+        this.emit(out, { type }, (seq) => `{"type":"${type}","response":${json},"sequence_number":${seq}}`);
       return;
     }
     for (const type of types) this.emit(out, { type, response: this.carried(this.responseObject()) });
@@ -802,25 +806,72 @@ export class ResponsesStreamWriter {
 
 /** Serializes Responses events as SSE frames: an `event:` line plus `data:` with the same `type` inside. */
 export const responsesSseEvents = (events: readonly ResponsesStreamEvent[]): SseEvent[] =>
-  events.map((e) => {
-    const text = (e as Serialized)[SERIALIZED];
-    return text === undefined ? jsonEvent(e, e.type) : { event: e.type, data: text };
-  });
+  events.map((e) => jsonEvent(e, e.type));
 
-/** `StreamEncoder` (codec contract) over `ResponsesStreamWriter`. */
+/**
+ * `StreamEncoder` (codec contract) over `ResponsesStreamWriter`, whose events it takes through the
+ * writer's `sink` as JSON text. `push` and `end` give SSE events; `beginText`, `pushText` and `endText`
+ * give the same frames as text, ready for the socket (JSON has no raw line break, so each frame is one
+ * `event:` and one `data:` line).
+ */
 export class ResponsesStreamEncoder implements StreamEncoder {
   readonly writer: ResponsesStreamWriter;
+  /** Where the sink puts events while `push` or `end` runs; null: frames go to `text`. */
+  private events: SseEvent[] | null = null;
+  private text = '';
 
   constructor(opts: ResponsesEncodeOptions = {}) {
-    // Every push is serialized before the next: the writer's events need not be copies.
-    this.writer = new ResponsesStreamWriter({ ...opts, serializeAtOnce: true });
+    this.writer = new ResponsesStreamWriter({
+      ...opts,
+      sink: (type, json) => {
+        if (this.events !== null) this.events.push({ event: type, data: json });
+        else this.text += `event: ${type}\ndata: ${json}\n\n`;
+      },
+    });
+  }
+
+  /** `response.created` and `response.in_progress` now (see `ResponsesStreamWriter.begin`). */
+  begin(): SseEvent[] {
+    return this.collect(() => this.writer.begin());
   }
 
   push(event: IrStreamEvent): SseEvent[] {
-    return responsesSseEvents(this.writer.push(event));
+    return this.collect(() => this.writer.push(event));
   }
 
   end(): SseEvent[] {
-    return responsesSseEvents(this.writer.end());
+    return this.collect(() => this.writer.end());
+  }
+
+  /** `begin`, as SSE text. */
+  beginText(): string {
+    this.writer.begin();
+    return this.take();
+  }
+
+  pushText(event: IrStreamEvent): string {
+    this.writer.push(event);
+    return this.take();
+  }
+
+  endText(): string {
+    this.writer.end();
+    return this.take();
+  }
+
+  private collect(run: () => void): SseEvent[] {
+    const events: SseEvent[] = (this.events = []);
+    try {
+      run();
+    } finally {
+      this.events = null;
+    }
+    return events;
+  }
+
+  private take(): string {
+    const text = this.text;
+    this.text = '';
+    return text;
   }
 }

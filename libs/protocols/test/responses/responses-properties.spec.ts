@@ -5,6 +5,8 @@ import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { IrRequest } from '../../src/ir/request';
 import type { IrStreamEvent } from '../../src/ir/stream';
+import type { SseEvent } from '../../src/sse/sse-event';
+import { serializeSse } from '../../src/sse/sse-serializer';
 import {
   CustomInputExtractor,
   ResponsesStreamEncoder,
@@ -71,7 +73,11 @@ type Block =
   | { kind: 'lowered'; id: string; input: string; at: number[] };
 
 const block: fc.Arbitrary<Block> = fc.oneof(
-  fc.record({ kind: fc.constant('text' as const), deltas: fc.array(fc.string(), { maxLength: 4 }) }),
+  // Any ASCII, control characters and line breaks included: the SSE text must keep each frame whole.
+  fc.record({
+    kind: fc.constant('text' as const),
+    deltas: fc.array(fc.string({ unit: 'binary-ascii' }), { maxLength: 4 }),
+  }),
   fc.record({
     kind: fc.constant('thinking' as const),
     deltas: fc.array(fc.string(), { maxLength: 3 }),
@@ -224,33 +230,40 @@ describe('Responses stream writer (properties)', () => {
 });
 
 describe('Responses stream encoder (serialize at once)', () => {
-  it('writes the same SSE as a writer whose events are copies, for any stream (property)', () => {
+  it('writes the same SSE as a writer whose events are copies, as events and as text, for any stream (property)', () => {
     fc.assert(
       fc.property(fc.array(block, { maxLength: 6 }), ending, fc.boolean(), (blocks, end, begin) => {
         const opts = { request, nowSec: () => NOW_SEC };
         // The encoder's writer carries live objects, serialized as each event is emitted; a later
         // delta must not show up in an earlier event (item added, part added, response.created).
         const encoder = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
+        const asText = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
         const copying = new ResponsesStreamWriter({ ...opts, newId: counterIds() });
-        const live: unknown[] = [];
-        const copies: unknown[] = [];
+        const live: SseEvent[] = [];
+        const copies: SseEvent[] = [];
+        let text = '';
         if (begin) {
-          live.push(...responsesSseEvents(encoder.writer.begin()));
+          live.push(...encoder.begin());
+          text += asText.beginText();
           copies.push(...responsesSseEvents(copying.begin()));
         }
         for (const e of toIr(blocks, end)) {
           live.push(...encoder.push(e));
+          text += asText.pushText(e);
           copies.push(...responsesSseEvents(copying.push(e)));
         }
         live.push(...encoder.end());
+        text += asText.endText();
         copies.push(...responsesSseEvents(copying.end()));
+        // Byte for byte: the templates and the spliced-in sequence numbers give JSON.stringify's text.
         assert.deepEqual(live, copies);
+        assert.equal(text, serializeSse(copies));
         // What the gateway stores: the final response itself and its JSON as the terminal event sent
         // it, equal to the copying writer's final object.
         const final = encoder.writer.final();
         assert.deepEqual(final.response, copying.snapshot());
         assert.equal(final.json, JSON.stringify(final.response));
-        const terminal = live[live.length - 1] as { data: string };
+        const terminal = live[live.length - 1]!;
         assert.ok(terminal.data.includes(`"response":${final.json},"sequence_number":`));
       }),
       { numRuns: 300 },
