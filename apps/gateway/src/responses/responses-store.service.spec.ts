@@ -70,6 +70,11 @@ function stored(id: string): StoredResponse {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+async function waitFor(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(done(), 'timed out');
+}
+
 describe('ResponsesStore (writes off the response path)', () => {
   it('serves a turn from memory before its row is written, then from the table', async () => {
     const f = fakeRuntime();
@@ -88,13 +93,32 @@ describe('ResponsesStore (writes off the response path)', () => {
     assert.equal((await store.turn('team-a', 'resp_1'))?.id, 'resp_1');
   });
 
-  it('writes what arrives in one event-loop turn in one INSERT', async () => {
+  it('writes what arrives within the linger in one INSERT, by itself', async () => {
     const f = fakeRuntime();
     const store = new ResponsesStore(f.rt);
-    for (let i = 0; i < 5; i++) store.remember('team-a', stored(`resp_${i}`));
-    await tick();
+    store.lingerMs = 60_000;
+    for (let i = 0; i < 5; i++) {
+      store.remember('team-a', stored(`resp_${i}`));
+      await tick();
+    }
+    assert.deepEqual(f.inserts, [], 'still lingering after five event-loop turns');
     await store.flush();
     assert.deepEqual(f.inserts, [5]);
+    // And without a flush, once the linger is over.
+    store.lingerMs = 1;
+    for (let i = 5; i < 8; i++) store.remember('team-a', stored(`resp_${i}`));
+    await waitFor(() => store.queued() === 0);
+    assert.deepEqual(f.inserts, [5, 3]);
+    assert.equal(f.rows.size, 8);
+  });
+
+  it('writes a full batch without waiting out the linger', async () => {
+    const f = fakeRuntime();
+    const store = new ResponsesStore(f.rt);
+    store.lingerMs = 60_000;
+    for (let i = 0; i < 300; i++) store.remember('team-a', stored(`resp_${i}`));
+    await tick();
+    assert.deepEqual(f.inserts, [300], 'written in the next turn');
   });
 
   it("writes the same row body from the response's JSON text as from the object", async () => {
@@ -123,12 +147,25 @@ describe('ResponsesStore (writes off the response path)', () => {
     assert.equal(f.rows.has('resp_d'), false);
   });
 
+  it('a GET while a retry waits cancels the retry without breaking setImmediate for the process', async () => {
+    const f = fakeRuntime({ failWrites: 1 });
+    const store = new ResponsesStore(f.rt);
+    store.remember('team-a', stored('resp_t'));
+    await store.flush(); // fails: a retry timer waits
+    assert.equal((await store.get('team-a', 'resp_t'))?.response.id, 'resp_t');
+    // clearImmediate on the retry's Timeout (as this store once did) leaves Node's immediate queue
+    // believing it is empty: this tick would then never come.
+    await Promise.race([
+      tick(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('setImmediate never ran')), 500)),
+    ]);
+  });
+
   it('retries a failed write, and gives up after three attempts with an error log', async () => {
     const f = fakeRuntime({ failWrites: 1 });
     const store = new ResponsesStore(f.rt);
     store.remember('team-a', stored('resp_r'));
-    await tick();
-    await tick();
+    await store.flush(); // fails, and leaves the row to a retry
     assert.equal(f.inserts.length, 0, 'the first write failed');
     assert.equal(store.queued(), 1, 'kept for a retry');
     assert.equal((await store.turn('team-a', 'resp_r'))?.id, 'resp_r', 'still served from memory');

@@ -22,6 +22,15 @@ const SWEEP_INTERVAL_MS = 10 * 60_000;
 const MAX_PENDING = 10_000;
 const MAX_WRITE_ATTEMPTS = 3;
 const RETRY_MS = 1_000;
+/**
+ * How long a remembered response waits for others to share its INSERT. Nobody waits on it (turns are
+ * served from memory meanwhile; GET and DELETE write at once), so the only cost is the crash window. An
+ * INSERT per event-loop turn, as before, was ~1,000 statements a second carrying two or three rows each
+ * under load, and each statement's round through TypeORM and pg cost the gateway more than its rows.
+ */
+const LINGER_MS = 20;
+/** A batch this large is written without waiting out the linger. */
+const BATCH_ROWS = 256;
 
 /** The row's body: what `JSON.stringify(p.stored)` gives, from the response's JSON when it is at hand. */
 function bodyJson(p: Pending): string {
@@ -44,7 +53,7 @@ function isStored(v: unknown): v is StoredResponse {
  * and to rows that have not expired; expired rows are swept at start and every ten minutes.
  *
  * Writes are off the response path: `remember` keeps the response in memory and queues it; the
- * queue is written in one multi-row INSERT per event-loop turn. Until its row lands, a
+ * queue is written in one multi-row INSERT after `LINGER_MS` (at once when `BATCH_ROWS` wait). Until its row lands, a
  * `previous_response_id` continuing from it is served from memory (a client may send it the moment
  * the terminal event arrives); GET and DELETE wait for the write, so they see the table as it is.
  */
@@ -55,6 +64,11 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
   /** The INSERT in flight; resolves to whether it was written. */
   private writing: Promise<boolean> | null = null;
   private scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  /** Whether `scheduled` is a retry after a failed write (a full batch does not bring it forward). */
+  private retryScheduled = false;
+  private scheduledNow = false;
+  /** `LINGER_MS`; tests set it. */
+  lingerMs = LINGER_MS;
 
   constructor(@Inject(GATEWAY_RUNTIME) private readonly rt: GatewayRuntime) {}
 
@@ -90,7 +104,7 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
         this.rt.logger.error({ responseId: oldest }, 'storing a response failed: too many waiting');
       }
     }
-    this.schedule(0);
+    this.schedule();
   }
 
   /** Stores a response and waits for its row (what `remember` does, awaited). */
@@ -166,24 +180,40 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.scheduled || this.writing) return;
+  /**
+   * The next write: after a failed one in `RETRY_MS` (nothing sooner, however much queues meanwhile);
+   * else after `LINGER_MS`, or at once when a full batch waits.
+   */
+  private schedule(afterFailure = false): void {
+    if (this.writing) return;
+    const delayMs = afterFailure ? RETRY_MS : this.pending.size >= BATCH_ROWS ? 0 : this.lingerMs;
+    if (this.scheduled) {
+      if (delayMs > 0 || this.retryScheduled || this.scheduledNow) return;
+      this.cancelScheduled();
+    }
+    this.retryScheduled = afterFailure;
+    this.scheduledNow = delayMs === 0;
     const run = (): void => {
       this.scheduled = null;
       void this.writeQueued();
     };
-    // A retry waiting must not keep a stopping process alive: shutdown flushes what is queued.
+    // A write waiting must not keep a stopping process alive: shutdown flushes what is queued.
     this.scheduled = delayMs === 0 ? setImmediate(run) : setTimeout(run, delayMs).unref();
+  }
+
+  private cancelScheduled(): void {
+    if (!this.scheduled) return;
+    // Each by its own clear: clearImmediate on a Timeout corrupts Node's count of pending immediates
+    // (later setImmediate callbacks then never ran: found by this store's tests).
+    if (this.scheduledNow) clearImmediate(this.scheduled as NodeJS.Immediate);
+    else clearTimeout(this.scheduled as NodeJS.Timeout);
+    this.scheduled = null;
   }
 
   /** One INSERT for everything queued; never rejects (failures are logged and retried). */
   private writeQueued(): Promise<boolean> {
     if (this.writing) return this.writing;
-    if (this.scheduled) {
-      clearImmediate(this.scheduled as NodeJS.Immediate);
-      clearTimeout(this.scheduled as NodeJS.Timeout);
-      this.scheduled = null;
-    }
+    this.cancelScheduled();
     const batch = [...this.pending.values()];
     if (batch.length === 0) return Promise.resolve(true);
     const ttlHours = this.rt.config.responsesTtlHours;
@@ -229,7 +259,7 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
       )
       .finally(() => {
         this.writing = null;
-        if (this.pending.size > 0) this.schedule(this.anyFailed() ? RETRY_MS : 0);
+        if (this.pending.size > 0) this.schedule(this.anyFailed());
       });
     return this.writing;
   }
