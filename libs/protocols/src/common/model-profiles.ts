@@ -205,20 +205,22 @@ export const matchesModelPattern = (pattern: string, model: string): boolean => 
 
 const escapeRe = (s: string): string => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
-/** The defaults' answer per model name (no caller rules): resolved once per name. */
-const defaultHits = new Map<string, ModelProfileRule | null>();
+/** The defaults' profile per model name (no caller rule matched): resolved and merged once per name, frozen. */
+const defaultHits = new Map<string, Readonly<ModelProfile>>();
 
 /** First matching rule of `rules` then of the defaults; unset fields fall back to permissive defaults. */
-export const resolveModelProfile = (model: string, rules: readonly ModelProfileRule[] = []): ModelProfile => {
-  let hit = rules.find((r) => matchesModelPattern(r.pattern, model));
-  if (hit === undefined) {
-    let d = defaultHits.get(model);
-    if (d === undefined) {
-      d = DEFAULT_MODEL_PROFILES.find((r) => matchesModelPattern(r.pattern, model)) ?? null;
-      if (defaultHits.size >= 4096) defaultHits.clear();
-      defaultHits.set(model, d);
-    }
-    hit = d ?? undefined;
+export const resolveModelProfile = (
+  model: string,
+  rules: readonly ModelProfileRule[] = [],
+): Readonly<ModelProfile> => {
+  const hit = rules.length === 0 ? undefined : rules.find((r) => matchesModelPattern(r.pattern, model));
+  if (hit !== undefined) return { ...FALLBACK, ...hit.profile };
+  let profile = defaultHits.get(model);
+  if (profile === undefined) {
+    const d = DEFAULT_MODEL_PROFILES.find((r) => matchesModelPattern(r.pattern, model));
+    profile = Object.freeze({ ...FALLBACK, ...(d?.profile ?? {}) });
+    if (defaultHits.size >= 4096) defaultHits.clear();
+    defaultHits.set(model, profile);
   }
-  return { ...FALLBACK, ...(hit?.profile ?? {}) };
+  return profile;
 };

@@ -163,6 +163,9 @@ type OpenBlock =
   | { kind: 'pending-reasoning'; itemId?: string; origin?: IrOrigin; signature: string }
   | { kind: 'closed' };
 
+/** An object's members as JSON text without its braces (`"a":1,"b":2`); every value must be defined. */
+const fields = (o: Record<string, unknown>): string => JSON.stringify(o).slice(1, -1);
+
 const errorCode = (e: IrError): string => {
   if (e.code !== undefined) return e.code;
   switch (e.kind) {
@@ -200,6 +203,10 @@ export class ResponsesStreamWriter {
   private error: { code: string; message: string } | null = null;
   /** The JSON of the response as the last lifecycle event serialized it (with a `sink` only). */
   private responseJson: string | undefined;
+  /** The echo's JSON in the response's three runs of echo fields, written once (with a `sink` only). */
+  private echoJson: { head: string; mid: string; tail: string } | undefined;
+  /** Each finished output item's JSON by output index, as its `output_item.done` carried it (with a `sink`). */
+  private readonly itemJson: string[] = [];
   private incomplete: ResponsesResponse['incomplete_details'] = null;
   private readonly echo: ResponsesEcho;
   private readonly names: ToolNamespaceMap;
@@ -392,13 +399,53 @@ export class ResponsesStreamWriter {
    */
   private emitLifecycle(out: ResponsesStreamEvent[], ...types: string[]): void {
     if (this.opts.sink !== undefined) {
-      const json = JSON.stringify(this.responseObject());
+      const json = this.responseObjectJson();
       this.responseJson = json;
       for (const type of types)
         this.emit(out, { type }, (seq) => `{"type":"${type}","response":${json},"sequence_number":${seq}}`);
       return;
     }
     for (const type of types) this.emit(out, { type, response: this.carried(this.responseObject()) });
+  }
+
+  /**
+   * `JSON.stringify(this.responseObject())`, with the echoed request settings (the tools' schemas
+   * among them: ~15 KB for Codex) serialized once per response instead of at every lifecycle event.
+   * The field order is `responseObject`'s; the property test holds the two equal.
+   */
+  private responseObjectJson(): string {
+    const e = this.echo;
+    const echo = (this.echoJson ??= {
+      head: fields({ instructions: e.instructions, max_output_tokens: e.max_output_tokens }),
+      mid: fields({
+        parallel_tool_calls: e.parallel_tool_calls,
+        previous_response_id: e.previous_response_id,
+        reasoning: e.reasoning,
+        store: e.store,
+        temperature: e.temperature,
+        text: e.text,
+        tool_choice: e.tool_choice,
+        tools: e.tools,
+        top_p: e.top_p,
+        truncation: e.truncation,
+      }),
+      tail: fields({ user: e.user, metadata: e.metadata }),
+    });
+    const usage = this.status === 'in_progress' ? null : usageToResponses(this.usage ?? emptyUsage());
+    return (
+      `{"id":${JSON.stringify(this.responseId ?? '')},"object":"response","created_at":${JSON.stringify(this.createdAt ?? 0)},` +
+      `"status":"${this.status}","completed_at":${JSON.stringify(this.completedAt)},"error":${JSON.stringify(this.error)},` +
+      `"incomplete_details":${JSON.stringify(this.incomplete)},${echo.head},"model":${JSON.stringify(this.model)},` +
+      `"output":${this.outputJson()},${echo.mid},"usage":${JSON.stringify(usage)},${echo.tail}}`
+    );
+  }
+
+  /** The output items' JSON: from the finished items' texts when every item is finished (they no longer change). */
+  private outputJson(): string {
+    const n = this.output.length;
+    if (n === 0) return '[]';
+    for (let i = 0; i < n; i++) if (this.itemJson[i] === undefined) return JSON.stringify(this.output);
+    return `[${this.itemJson.slice(0, n).join(',')}]`;
   }
 
   private responseObject(): ResponsesResponse {
@@ -515,12 +562,7 @@ export class ResponsesStreamWriter {
           summary: [],
           encrypted_content: sealReasoning({ origin, redacted: block.data }),
         };
-        const outputIndex = this.addItem(item, out);
-        this.emit(out, {
-          type: 'response.output_item.done',
-          output_index: outputIndex,
-          item: this.carried(item),
-        });
+        this.itemDone(out, this.addItem(item, out), item);
         this.blocks.set(index, { kind: 'closed' });
         return;
       }
@@ -536,12 +578,7 @@ export class ResponsesStreamWriter {
             summary: [],
             encrypted_content: sealReasoning({ origin, call: { id: callId, signature: block.signature } }),
           };
-          const ci = this.addItem(carrier, out);
-          this.emit(out, {
-            type: 'response.output_item.done',
-            output_index: ci,
-            item: this.carried(carrier),
-          });
+          this.itemDone(out, this.addItem(carrier, out), carrier);
         }
         if (this.customNames.has(block.name)) {
           // A custom tool offered upstream as a one-string-parameter function: back to a custom_tool_call.
@@ -732,6 +769,10 @@ export class ResponsesStreamWriter {
       case 'pending-reasoning':
         return;
       case 'message':
+        if (this.opts.sink !== undefined) {
+          this.messageDone(b);
+          return;
+        }
         this.emit(out, {
           type: 'response.output_text.done',
           item_id: b.item.id,
@@ -796,11 +837,50 @@ export class ResponsesStreamWriter {
         b.item.status = 'completed';
         break;
     }
-    this.emit(out, {
-      type: 'response.output_item.done',
-      output_index: b.outputIndex,
-      item: this.carried(b.item),
-    });
+    this.itemDone(out, b.outputIndex, b.item);
+  }
+
+  /** `response.output_item.done`; with a `sink`, the item's JSON is kept for the response's `output`. */
+  private itemDone(out: ResponsesStreamEvent[], outputIndex: number, item: ResponsesOutputItem): void {
+    if (this.opts.sink === undefined) {
+      this.emit(out, { type: 'response.output_item.done', output_index: outputIndex, item: cloneJson(item) });
+      return;
+    }
+    const json = JSON.stringify(item);
+    this.itemJson[outputIndex] = json;
+    this.emit(
+      out,
+      { type: 'response.output_item.done' },
+      (seq) =>
+        `{"type":"response.output_item.done","output_index":${outputIndex},"item":${json},"sequence_number":${seq}}`,
+    );
+  }
+
+  /**
+   * The three events that close a message, with a `sink`: the answer's text is serialized once for
+   * all three (and for the response's `output`), where JSON.stringify of each event would write it
+   * again. The templates give what JSON.stringify gives for the copying writer's events.
+   */
+  private messageDone(b: Extract<OpenBlock, { kind: 'message' }>): void {
+    const sink = this.opts.sink!;
+    b.item.status = 'completed';
+    const head = `"item_id":${JSON.stringify(b.item.id)},"output_index":${b.outputIndex},"content_index":0`;
+    const text = JSON.stringify(b.part.text);
+    const part = `{"type":"output_text","annotations":${JSON.stringify(b.part.annotations)},"logprobs":${JSON.stringify(b.part.logprobs)},"text":${text}}`;
+    sink(
+      'response.output_text.done',
+      `{"type":"response.output_text.done",${head},"text":${text},"logprobs":[],"sequence_number":${this.seq++}}`,
+    );
+    sink(
+      'response.content_part.done',
+      `{"type":"response.content_part.done",${head},"part":${part},"sequence_number":${this.seq++}}`,
+    );
+    const item = `{"id":${JSON.stringify(b.item.id)},"type":"message","status":"completed","content":[${part}],"role":"assistant"}`;
+    this.itemJson[b.outputIndex] = item;
+    sink(
+      'response.output_item.done',
+      `{"type":"response.output_item.done","output_index":${b.outputIndex},"item":${item},"sequence_number":${this.seq++}}`,
+    );
   }
 }
 

@@ -229,43 +229,76 @@ describe('Responses stream writer (properties)', () => {
   });
 });
 
+/** A client's body as far as the response echoes it: any subset of the echoed fields, odd values too. */
+const echoedBody = fc.record(
+  {
+    instructions: fc.oneof(fc.string(), fc.constant(null), fc.integer()),
+    max_output_tokens: fc.oneof(fc.nat(), fc.constant(null), fc.string()),
+    parallel_tool_calls: fc.oneof(fc.boolean(), fc.string()),
+    reasoning: fc.oneof(
+      fc.record({ effort: fc.string(), summary: fc.string() }, { requiredKeys: [] }),
+      fc.string(),
+    ),
+    store: fc.boolean(),
+    temperature: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)),
+    text: fc.record({ format: fc.jsonValue(), verbosity: fc.string() }, { requiredKeys: [] }),
+    tool_choice: fc.jsonValue(),
+    tools: fc.array(
+      fc.record({ type: fc.constant('function'), name: fc.string(), parameters: fc.jsonValue() }),
+      { maxLength: 3 },
+    ),
+    top_p: fc.double({ noNaN: true, noDefaultInfinity: true }),
+    truncation: fc.constantFrom('auto', 'disabled', 'other'),
+    user: fc.string(),
+    metadata: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+  },
+  { requiredKeys: [] },
+);
+
 describe('Responses stream encoder (serialize at once)', () => {
   it('writes the same SSE as a writer whose events are copies, as events and as text, for any stream (property)', () => {
     fc.assert(
-      fc.property(fc.array(block, { maxLength: 6 }), ending, fc.boolean(), (blocks, end, begin) => {
-        const opts = { request, nowSec: () => NOW_SEC };
-        // The encoder's writer carries live objects, serialized as each event is emitted; a later
-        // delta must not show up in an earlier event (item added, part added, response.created).
-        const encoder = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
-        const asText = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
-        const copying = new ResponsesStreamWriter({ ...opts, newId: counterIds() });
-        const live: SseEvent[] = [];
-        const copies: SseEvent[] = [];
-        let text = '';
-        if (begin) {
-          live.push(...encoder.begin());
-          text += asText.beginText();
-          copies.push(...responsesSseEvents(copying.begin()));
-        }
-        for (const e of toIr(blocks, end)) {
-          live.push(...encoder.push(e));
-          text += asText.pushText(e);
-          copies.push(...responsesSseEvents(copying.push(e)));
-        }
-        live.push(...encoder.end());
-        text += asText.endText();
-        copies.push(...responsesSseEvents(copying.end()));
-        // Byte for byte: the templates and the spliced-in sequence numbers give JSON.stringify's text.
-        assert.deepEqual(live, copies);
-        assert.equal(text, serializeSse(copies));
-        // What the gateway stores: the final response itself and its JSON as the terminal event sent
-        // it, equal to the copying writer's final object.
-        const final = encoder.writer.final();
-        assert.deepEqual(final.response, copying.snapshot());
-        assert.equal(final.json, JSON.stringify(final.response));
-        const terminal = live[live.length - 1]!;
-        assert.ok(terminal.data.includes(`"response":${final.json},"sequence_number":`));
-      }),
+      fc.property(
+        fc.array(block, { maxLength: 6 }),
+        ending,
+        fc.boolean(),
+        fc.option(echoedBody),
+        (blocks, end, begin, body) => {
+          const opts = { request, nowSec: () => NOW_SEC, ...(body !== null ? { requestBody: body } : {}) };
+          // The encoder's writer carries live objects, serialized as each event is emitted; a later
+          // delta must not show up in an earlier event (item added, part added, response.created).
+          const encoder = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
+          const asText = new ResponsesStreamEncoder({ ...opts, newId: counterIds() });
+          const copying = new ResponsesStreamWriter({ ...opts, newId: counterIds() });
+          const live: SseEvent[] = [];
+          const copies: SseEvent[] = [];
+          let text = '';
+          if (begin) {
+            live.push(...encoder.begin());
+            text += asText.beginText();
+            copies.push(...responsesSseEvents(copying.begin()));
+          }
+          for (const e of toIr(blocks, end)) {
+            live.push(...encoder.push(e));
+            text += asText.pushText(e);
+            copies.push(...responsesSseEvents(copying.push(e)));
+          }
+          live.push(...encoder.end());
+          text += asText.endText();
+          copies.push(...responsesSseEvents(copying.end()));
+          // Byte for byte: the templates and the spliced-in sequence numbers give JSON.stringify's text.
+          assert.deepEqual(live, copies);
+          assert.equal(text, serializeSse(copies));
+          // What the gateway stores: the final response itself and its JSON as the terminal event sent
+          // it, equal to the copying writer's final object.
+          const final = encoder.writer.final();
+          // (as JSON: a -0 or an undefined member in the client's body is kept in the live object)
+        assert.equal(JSON.stringify(final.response), JSON.stringify(copying.snapshot()));
+          assert.equal(final.json, JSON.stringify(final.response));
+          const terminal = live[live.length - 1]!;
+          assert.ok(terminal.data.includes(`"response":${final.json},"sequence_number":`));
+        },
+      ),
       { numRuns: 300 },
     );
   });
