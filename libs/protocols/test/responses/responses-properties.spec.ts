@@ -293,7 +293,7 @@ describe('Responses stream encoder (serialize at once)', () => {
           // it, equal to the copying writer's final object.
           const final = encoder.writer.final();
           // (as JSON: a -0 or an undefined member in the client's body is kept in the live object)
-        assert.equal(JSON.stringify(final.response), JSON.stringify(copying.snapshot()));
+          assert.equal(JSON.stringify(final.response), JSON.stringify(copying.snapshot()));
           assert.equal(final.json, JSON.stringify(final.response));
           const terminal = live[live.length - 1]!;
           assert.ok(terminal.data.includes(`"response":${final.json},"sequence_number":`));
