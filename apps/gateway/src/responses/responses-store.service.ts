@@ -53,9 +53,10 @@ function isStored(v: unknown): v is StoredResponse {
  * and to rows that have not expired; expired rows are swept at start and every ten minutes.
  *
  * Writes are off the response path: `remember` keeps the response in memory and queues it; the
- * queue is written in one multi-row INSERT after `LINGER_MS` (at once when `BATCH_ROWS` wait). Until its row lands, a
- * `previous_response_id` continuing from it is served from memory (a client may send it the moment
- * the terminal event arrives); GET and DELETE wait for the write, so they see the table as it is.
+ * queue is written in one multi-row INSERT after `LINGER_MS` (at once when `BATCH_ROWS` wait).
+ * Until its row lands, a `previous_response_id` continuing from it is served from memory (a client
+ * may send it the moment the terminal event arrives); GET and DELETE write the queue at once and
+ * wait for it, so they see the table as it is.
  */
 @Injectable()
 export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
