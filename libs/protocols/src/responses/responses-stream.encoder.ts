@@ -163,6 +163,28 @@ type OpenBlock =
   | { kind: 'pending-reasoning'; itemId?: string; origin?: IrOrigin; signature: string }
   | { kind: 'closed' };
 
+/**
+ * The echoed request settings in the three runs the response object has them, in its field order
+ * (`responseObject` spreads them; `responseObjectJson` serializes each run once per response).
+ */
+const echoHead = (e: ResponsesEcho) => ({
+  instructions: e.instructions,
+  max_output_tokens: e.max_output_tokens,
+});
+const echoMid = (e: ResponsesEcho) => ({
+  parallel_tool_calls: e.parallel_tool_calls,
+  previous_response_id: e.previous_response_id,
+  reasoning: e.reasoning,
+  store: e.store,
+  temperature: e.temperature,
+  text: e.text,
+  tool_choice: e.tool_choice,
+  tools: e.tools,
+  top_p: e.top_p,
+  truncation: e.truncation,
+});
+const echoTail = (e: ResponsesEcho) => ({ user: e.user, metadata: e.metadata });
+
 /** An object's members as JSON text without its braces (`"a":1,"b":2`); every value must be defined. */
 const fields = (o: Record<string, unknown>): string => JSON.stringify(o).slice(1, -1);
 
@@ -416,27 +438,15 @@ export class ResponsesStreamWriter {
   private responseObjectJson(): string {
     const e = this.echo;
     const echo = (this.echoJson ??= {
-      head: fields({ instructions: e.instructions, max_output_tokens: e.max_output_tokens }),
-      mid: fields({
-        parallel_tool_calls: e.parallel_tool_calls,
-        previous_response_id: e.previous_response_id,
-        reasoning: e.reasoning,
-        store: e.store,
-        temperature: e.temperature,
-        text: e.text,
-        tool_choice: e.tool_choice,
-        tools: e.tools,
-        top_p: e.top_p,
-        truncation: e.truncation,
-      }),
-      tail: fields({ user: e.user, metadata: e.metadata }),
+      head: fields(echoHead(e)),
+      mid: fields(echoMid(e)),
+      tail: fields(echoTail(e)),
     });
-    const usage = this.status === 'in_progress' ? null : usageToResponses(this.usage ?? emptyUsage());
     return (
       `{"id":${JSON.stringify(this.responseId ?? '')},"object":"response","created_at":${JSON.stringify(this.createdAt ?? 0)},` +
       `"status":"${this.status}","completed_at":${JSON.stringify(this.completedAt)},"error":${JSON.stringify(this.error)},` +
       `"incomplete_details":${JSON.stringify(this.incomplete)},${echo.head},"model":${JSON.stringify(this.model)},` +
-      `"output":${this.outputJson()},${echo.mid},"usage":${JSON.stringify(usage)},${echo.tail}}`
+      `"output":${this.outputJson()},${echo.mid},"usage":${JSON.stringify(this.usageObject())},${echo.tail}}`
     );
   }
 
@@ -458,24 +468,17 @@ export class ResponsesStreamWriter {
       completed_at: this.completedAt,
       error: this.error,
       incomplete_details: this.incomplete,
-      instructions: e.instructions,
-      max_output_tokens: e.max_output_tokens,
+      ...echoHead(e),
       model: this.model,
       output: this.output,
-      parallel_tool_calls: e.parallel_tool_calls,
-      previous_response_id: e.previous_response_id,
-      reasoning: e.reasoning,
-      store: e.store,
-      temperature: e.temperature,
-      text: e.text,
-      tool_choice: e.tool_choice,
-      tools: e.tools,
-      top_p: e.top_p,
-      truncation: e.truncation,
-      usage: this.status === 'in_progress' ? null : usageToResponses(this.usage ?? emptyUsage()),
-      user: e.user,
-      metadata: e.metadata,
+      ...echoMid(e),
+      usage: this.usageObject(),
+      ...echoTail(e),
     };
+  }
+
+  private usageObject(): ResponsesResponse['usage'] {
+    return this.status === 'in_progress' ? null : usageToResponses(this.usage ?? emptyUsage());
   }
 
   private closeAll(out: ResponsesStreamEvent[]): void {
