@@ -2,11 +2,15 @@
 # Sluice benchmark (issue 7): the gateway and a bare Fastify proxy (the yardstick) in the same run,
 # against an nginx mock upstream serving fixed bodies, loaded by wrk.
 #
-#   bash bench/run.sh [--duration S] [--connections N] [--rate R] [--rate-seconds S]
+#   bash bench/run.sh [--duration S] [--rounds N] [--connections N] [--rate R] [--rate-seconds S]
 #                     [--soak [MINUTES]] [--no-profile] [--dist DIR] [--firewall MODE]
 #                     [--only PHASES] [--scenarios NAMES] [--workers N] [--no-peers] [--dist-b DIR]
 #
-#   --duration S        seconds per throughput run (default 15, after a 3 s warm-up)
+#   --duration S        seconds per throughput run (default 6, after a 3 s warm-up)
+#   --rounds N          throughput: the yardstick and the gateway alternate N times per scenario
+#                       (default 5; the peers run once); each round's ratio is the gateway's req/s
+#                       over the yardstick's measured right before it, and the table gives the
+#                       median round (this machine's speed drifts by tens of percent in minutes)
 #   --connections N     wrk connections (default 100)
 #   --rate R            fixed-rate run: requests/s (default 200) for --rate-seconds (default 20)
 #   --soak [MINUTES]    also a soak on the gateway, all four scenarios at once (default 10 minutes)
@@ -40,7 +44,8 @@ set -euo pipefail
 
 REPO="${BENCH_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)}"
 BENCH="$REPO/bench"
-DURATION=15
+DURATION=6
+ROUNDS=5
 WARMUP=3
 CONNECTIONS=100
 THREADS=2
@@ -63,6 +68,7 @@ MAX_SECONDS="${BENCH_MAX_SECONDS:-3600}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --rate) RATE="$2"; shift 2 ;;
     --rate-seconds) RATE_SECONDS="$2"; shift 2 ;;
@@ -358,7 +364,8 @@ fi
 start_gateway sluice "$GATEWAY_MAIN" "$GATEWAY_PORT" 1 1
 log "gateway (distributed, firewall $FIREWALL_MODE) on ${P_URL[sluice]} (pid ${P_PID[sluice]})"
 if [[ -n "$DIST_B" ]]; then
-  start_gateway sluice-b "$DIST_B/apps/gateway/src/main.js" "$GATEWAY_B_PORT" 1 1
+  # BENCH_GATEWAY_B_FLAGS: node flags for B only (an A/B of V8 flags: --dist-b the same build).
+  start_gateway sluice-b "$DIST_B/apps/gateway/src/main.js" "$GATEWAY_B_PORT" 1 1 "${BENCH_GATEWAY_B_FLAGS:-}"
   log "gateway B ($DIST_B) on ${P_URL[sluice-b]} (pid ${P_PID[sluice-b]})"
 fi
 GATEWAY="${P_URL[sluice]}"
@@ -455,7 +462,7 @@ if ((BUDGETS)); then
 fi
 
 TSV="$STATE/results.tsv"
-printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tcpuProxy\tcpuMock\trssMb\tload\n' >"$TSV"
+printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tcpuProxy\tcpuMock\trssMb\tload\tround\n' >"$TSV"
 WRK_CPUS=0
 rss_mb_tree() { # RSS of a pid and its direct children (cluster workers)
   local total=0 p
@@ -476,25 +483,35 @@ run_wrk() {
   line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
   [[ -n "$line" ]] || die "wrk printed no result for $scenario/$label"
   node -e '
-    const [line, scenario, label, c0, c1, m0, m1, t0, t1, tck, rss, load] = process.argv.slice(1);
+    const [line, scenario, label, c0, c1, m0, m1, t0, t1, tck, rss, load, round] = process.argv.slice(1);
     const r = JSON.parse(line);
     const s = (Number(t1) - Number(t0)) / 1e9;
     const cpu = (a, b) => ((100 * (Number(b) - Number(a))) / Number(tck) / s).toFixed(0);
     const errors = r.errorsStatus + r.errorsConnect + r.errorsRead + r.errorsWrite + r.errorsTimeout;
     process.stdout.write([scenario, label, r.rps.toFixed(0), r.p50Ms.toFixed(2), r.p95Ms.toFixed(2),
-      r.p99Ms.toFixed(2), errors, cpu(c0, c1), cpu(m0, m1), rss, load.replace(/ /g, "/")].join("\t") + "\n");
-  ' "$line" "$scenario" "$label" "$c0" "$c1" "$m0" "$m1" "$t0" "$t1" "$CLK_TCK" "$(rss_mb_tree "$pid")" "$(loadavg)" >>"$TSV"
-  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-12s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (%s us/req, mock %s%%)  rss %s MB  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($3 > 0 ? int($8 * 10000 / $3 + 0.5) : "?"), $9, $10, $11 }' >&2
+      r.p99Ms.toFixed(2), errors, cpu(c0, c1), cpu(m0, m1), rss, load.replace(/ /g, "/"), round].join("\t") + "\n");
+  ' "$line" "$scenario" "$label" "$c0" "$c1" "$m0" "$m1" "$t0" "$t1" "$CLK_TCK" "$(rss_mb_tree "$pid")" "$(loadavg)" "${ROUND:-1}" >>"$TSV"
+  tail -1 "$TSV" | awk -F'\t' '{ printf "  %-30s %-12s #%s %7s req/s  p50 %6s  p95 %6s  p99 %7s ms  errors %s  cpu %s%% (%s us/req, mock %s%%)  rss %s MB  load %s\n", $1, $2, $12, $3, $4, $5, $6, $7, $8, ($3 > 0 ? int($8 * 10000 / $3 + 0.5) : "?"), $9, $10, $11 }' >&2
 }
-not_applicable() { printf '%s\t%s\tn/a\t\t\t\t\t\t\t\t\n' "$1" "$2" >>"$TSV"; }
+not_applicable() { printf '%s\t%s\tn/a\t\t\t\t\t\t\t\t\t1\n' "$1" "$2" >>"$TSV"; }
 
 if phase throughput; then
-  log "throughput: wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run; proxies on core 1, the rest on core 0"
+  log "throughput: wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run, $ROUNDS rounds of yardstick then gateway; proxies on core 1, the rest on core 0"
   for s in "${SCENARIOS[@]}"; do
+    # The peers once, then the yardstick and the gateway(s) in alternation: each gateway run is paired
+    # with the yardstick run right before it, so a drift of the machine's speed hits both alike.
     for label in "${LABELS[@]}"; do
+      [[ "${P_KIND[$label]}" == gw || "$label" == yardstick ]] && continue
       target "$s" "$label"
       if [[ -z "$T_URL" ]]; then not_applicable "${s%%|*}" "$label"; continue; fi
-      run_wrk "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS" "${P_PID[$label]}"
+      ROUND=1 run_wrk "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS" "${P_PID[$label]}"
+    done
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for label in "${LABELS[@]}"; do
+        [[ "${P_KIND[$label]}" == gw || "$label" == yardstick ]] || continue
+        target "$s" "$label"
+        ROUND=$round run_wrk "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS" "${P_PID[$label]}"
+      done
     done
   done
 fi
@@ -614,19 +631,20 @@ fi
 # --- CPU profiles ----------------------------------------------------------------------------------
 PROFILE_TEXT=""
 if ((PROFILE)); then
-  log "CPU profiles: the gateway restarted with --cpu-prof, one scenario each, ${DURATION}s of wrk"
+  PROFILE_SECONDS=$((DURATION > 15 ? DURATION : 15))
+  log "CPU profiles: the gateway restarted with --cpu-prof, one scenario each, ${PROFILE_SECONDS}s of wrk"
   for label in sluice sluice-b; do
     [[ -n "${P_KIND[$label]:-}" ]] || continue
-    if [[ "$label" == sluice ]]; then main="$GATEWAY_MAIN" port="$GATEWAY_PORT"; else
-      main="$DIST_B/apps/gateway/src/main.js" port="$GATEWAY_B_PORT"; fi
+    if [[ "$label" == sluice ]]; then main="$GATEWAY_MAIN" port="$GATEWAY_PORT" bflags=""; else
+      main="$DIST_B/apps/gateway/src/main.js" port="$GATEWAY_B_PORT" bflags="${BENCH_GATEWAY_B_FLAGS:-}"; fi
     for s in "${SCENARIOS[@]}"; do
       name="${s%%|*}"
       stop_gateway "$label"
       mkdir -p "$STATE/prof-$label-$name"
-      start_gateway "$label" "$main" "$port" 1 1 "--cpu-prof --cpu-prof-dir=$STATE/prof-$label-$name"
+      start_gateway "$label" "$main" "$port" 1 1 "$bflags --cpu-prof --cpu-prof-dir=$STATE/prof-$label-$name"
       target "$s" "$label"
       out="$(BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c 0 wrk -t"$THREADS" \
-        -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL")"
+        -c"$CONNECTIONS" -d"${PROFILE_SECONDS}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL")"
       printf '### profile %s %s\n%s\n' "$name" "$label" "$out" >>"$RAW"
       rps="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{if(!s)return process.stdout.write("?");const r=JSON.parse(s);process.stdout.write(r.rps.toFixed(0)+" req/s, "+(r.errorsStatus+r.errorsConnect+r.errorsRead+r.errorsWrite+r.errorsTimeout)+" errors")})')"
       stop_gateway "$label"
@@ -639,7 +657,7 @@ if ((PROFILE)); then
         PROFILE_TEXT+=$'\n'"#### $name, $label: no profile written"$'\n'
       fi
     done
-    start_gateway "$label" "$main" "$port" 1 1
+    start_gateway "$label" "$main" "$port" 1 1 "$bflags"
   done
 fi
 
@@ -654,14 +672,42 @@ TABLE="$(node -e '
   if (pinned.length > 0) {
     // CPU per request (CPU share of the proxy over the run / its req/s): what a request costs the proxy,
     // less sensitive than req/s to a load generator that sometimes lags (the core of the proxy then idles).
-    out.push("| scenario | proxy | req/s | ratio to yardstick | p50 ms | p95 ms | p99 ms | errors | proxy CPU | CPU µs/request | mock CPU | proxy RSS MB | load avg |");
-    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    // With rounds, a row is the median round of that proxy (by req/s), and the gateway ratio is the
+    // median of the ratios of its rounds, each to the yardstick run right before it.
+    out.push("| scenario | proxy | req/s | ratio to yardstick | rounds: ratio (req/s) | p50 ms | p95 ms | p99 ms | errors | proxy CPU | CPU µs/request | mock CPU | proxy RSS MB | load avg |");
+    out.push("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     const perRequest = (r) => (Number(r[7]) * 1e4) / Number(r[2]);
+    const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
+    const runsOf = (scenario, proxy) => pinned.filter((x) => x[0] === scenario && x[1] === proxy);
+    const seen = new Set();
+    // The yardstick first, then the peers, then the gateway(s), per scenario.
+    const rank = (label) => ["yardstick", "bare-node", "portkey", "sluice", "sluice-b"].indexOf(label);
+    const scenarios = [...new Set(pinned.map((x) => x[0]))];
+    pinned.sort((a, b) => scenarios.indexOf(a[0]) - scenarios.indexOf(b[0]) || rank(a[1]) - rank(b[1]));
     for (const r of pinned) {
-      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | | |`); continue; }
-      const y = rows.find((x) => x[0] === r[0] && x[1] === "yardstick");
-      const ratio = r[1] === "yardstick" ? "1" : y ? (Number(r[2]) / Number(y[2])).toFixed(2) : "";
-      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${ratio} | ${r[3]} | ${r[4]} | ${r[5]} | ${r[6]} | ${r[7]}% | ${perRequest(r).toFixed(0)} | ${r[8]}% | ${r[9]} | ${r[10]} |`);
+      const key = r[0] + "\t" + r[1];
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | | | |`); continue; }
+      const runs = runsOf(r[0], r[1]);
+      const ys = runsOf(r[0], "yardstick");
+      const byRps = [...runs].sort((a, b) => Number(a[2]) - Number(b[2]));
+      const mid = byRps[(byRps.length - 1) >> 1]; // the median round (the lower one of an even count)
+      let ratio = "1", rounds = "";
+      if (r[1] !== "yardstick") {
+        // Paired with the yardstick run of the same round; a proxy run once is compared with the median yardstick.
+        const ratios = runs.map((x) => {
+          const y = ys.find((v) => v[11] === x[11]) ?? null;
+          return y && runs.length > 1 ? Number(x[2]) / Number(y[2]) : Number(x[2]) / median(ys.map((v) => Number(v[2])));
+        });
+        ratio = ys.length ? median(ratios).toFixed(2) : "";
+        rounds = runs.length > 1 ? runs.map((x, i) => `${ratios[i].toFixed(2)} (${x[2]})`).join(", ") : "";
+      } else if (runs.length > 1) {
+        rounds = runs.map((x) => x[2]).join(", ");
+      }
+      const errors = runs.reduce((n, x) => n + Number(x[6]), 0);
+      const rss = Math.max(...runs.map((x) => Number(x[9])));
+      out.push(`| ${r[0]} | ${r[1]} | ${mid[2]} | ${ratio} | ${rounds} | ${mid[3]} | ${mid[4]} | ${mid[5]} | ${errors} | ${mid[7]}% | ${perRequest(mid).toFixed(0)} | ${mid[8]}% | ${rss} | ${mid[10]} |`);
     }
   }
   if (multi.length > 0) {
