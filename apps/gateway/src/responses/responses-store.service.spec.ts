@@ -93,6 +93,25 @@ describe('ResponsesStore (writes off the response path)', () => {
     assert.equal((await store.turn('team-a', 'resp_1'))?.id, 'resp_1');
   });
 
+  it('keeps what was remembered as it was then: a later change to the object is not stored', async () => {
+    const f = fakeRuntime();
+    f.holdWrites();
+    const store = new ResponsesStore(f.rt);
+    const s = stored('resp_1');
+    store.remember('team-a', s);
+    // The caller's objects are not held while the row waits (only its JSON text is).
+    (s.input as { content: string }[])[0]!.content = 'changed';
+    s.response.output.length = 0;
+    const turn = await store.turn('team-a', 'resp_1');
+    assert.deepEqual(turn?.input, [{ role: 'user', content: 'hi' }]);
+    assert.deepEqual(turn?.output, [{ type: 'message', id: 'm' }]);
+    f.releaseWrites();
+    await store.flush();
+    assert.deepEqual(JSON.parse(f.rows.get('resp_1')!.body), {
+      input: [{ role: 'user', content: 'hi' }],
+      response: { id: 'resp_1', created_at: 1, output: [{ type: 'message', id: 'm' }] },
+    });
+  });
   it('writes what arrives within the linger in one INSERT, by itself', async () => {
     const f = fakeRuntime();
     const store = new ResponsesStore(f.rt);

@@ -227,6 +227,8 @@ export class ResponsesStreamWriter {
   private responseJson: string | undefined;
   /** The echo's JSON in the response's three runs of echo fields, written once (with a `sink` only). */
   private echoJson: { head: string; mid: string; tail: string } | undefined;
+  /** The text deltas' JSON up to the delta, for the item they belong to (with a `sink` only). */
+  private textDeltaHead: { itemId: string; outputIndex: number; json: string } | undefined;
   /** Each finished output item's JSON by output index, as its `output_item.done` carried it (with a `sink`). */
   private readonly itemJson: string[] = [];
   private incomplete: ResponsesResponse['incomplete_details'] = null;
@@ -388,10 +390,19 @@ export class ResponsesStreamWriter {
     const sink = this.opts.sink;
     if (sink !== undefined) {
       const seq = this.seq++;
+      // Everything before the delta is the same for every delta of the item: written once per item.
+      let head = this.textDeltaHead;
+      if (head === undefined || head.itemId !== itemId || head.outputIndex !== outputIndex) {
+        head = {
+          itemId,
+          outputIndex,
+          json: `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":0,"delta":`,
+        };
+        this.textDeltaHead = head;
+      }
       sink(
         'response.output_text.delta',
-        `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},` +
-          `"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
+        `${head.json}${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
       );
       return;
     }
