@@ -17,6 +17,7 @@ export {
   type BatchHandler,
   type SubscribeOptions,
   type Subscription,
+  type TextRecord,
 } from './transport';
 export { InProcessTransport } from './in-process.transport';
 export { KafkaTransport, decodeEnvelope, type KafkaTransportOptions } from './kafka.transport';

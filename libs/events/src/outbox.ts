@@ -1,6 +1,6 @@
 import type { Db, SqlExecutor } from '@sluice/database';
 import type { EventEnvelope } from './envelope';
-import type { EventTransport } from './transport';
+import type { EventTransport, TextRecord } from './transport';
 
 export type OutboxOptions = {
   /** Fully qualified table, e.g. `gateway.usage_outbox` (see migrations/gateway). */
@@ -57,11 +57,13 @@ export class Outbox {
   private wakeRelay: (() => void) | null = null;
   private relayBackoffMs = 0;
   private resyncTimer: NodeJS.Timeout | null = null;
-  /** Fast-path batches inserted as claimed by this instance, waiting for the next publish. */
-  /** Fast-path batches in the table, claimed by this instance, with each event's JSON text as inserted. */
+  /**
+   * Fast-path batches in the table, claimed by this instance, waiting for the next publish: each event's
+   * key and JSON text as inserted, and the event objects only for a transport without `publishText`.
+   */
   private unpublished: {
-    events: readonly EventEnvelope[];
-    json: readonly string[];
+    records: readonly TextRecord[];
+    events: readonly EventEnvelope[] | null;
     seqs: readonly string[];
   }[] = [];
   private publishTimer: NodeJS.Timeout | null = null;
@@ -186,7 +188,8 @@ export class Outbox {
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
       if (direct) {
-        this.unpublished.push({ events: batch, json, seqs });
+        const records = batch.map((e, i) => ({ key: e.subject, value: json[i] as string }));
+        this.unpublished.push({ records, events: this.transport.publishText ? null : batch, seqs });
         this.schedulePublish();
       } else {
         this.leftToRelay();
@@ -216,8 +219,8 @@ export class Outbox {
     const groups = this.unpublished;
     this.unpublished = [];
     this.publishing = this.publishInserted(
-      groups.flatMap((g) => g.events),
-      groups.flatMap((g) => g.json),
+      groups.flatMap((g) => g.records),
+      this.transport.publishText ? null : groups.flatMap((g) => g.events ?? []),
       groups.flatMap((g) => g.seqs),
     ).finally(() => {
       this.publishing = null;
@@ -243,13 +246,19 @@ export class Outbox {
 
   /** Publishes a batch the flush inserted as claimed; on failure hands its rows to the relay. */
   private async publishInserted(
-    batch: readonly EventEnvelope[],
-    json: readonly string[],
+    records: readonly TextRecord[],
+    events: readonly EventEnvelope[] | null,
     seqs: readonly string[],
   ): Promise<void> {
-    if (batch.length === 0) return;
+    if (records.length === 0) return;
     try {
-      await this.transport.publish(this.options.topic, batch, json);
+      if (events === null) await this.transport.publishText!(this.options.topic, records);
+      else
+        await this.transport.publish(
+          this.options.topic,
+          events,
+          records.map((r) => r.value),
+        );
     } catch (err) {
       this.options.onError?.('relay', err);
       await this.db
@@ -263,13 +272,13 @@ export class Outbox {
     }
     try {
       await this.db.query(`DELETE FROM ${this.options.table} WHERE seq = ANY($1::bigint[])`, [seqs]);
-      this.inTable = Math.max(0, this.inTable - batch.length);
+      this.inTable = Math.max(0, this.inTable - records.length);
     } catch (err) {
       // Published but still in the table: the relay publishes them again once the claim expires
       // (at-least-once; consumers dedupe by id).
       this.options.onError?.('relay', err);
     }
-    this.options.onPublished?.(batch.length);
+    this.options.onPublished?.(records.length);
   }
 
   /**

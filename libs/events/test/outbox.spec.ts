@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Db } from '@sluice/database';
 import { makeEnvelope, type EventEnvelope } from '../src/envelope';
 import { Outbox } from '../src/outbox';
-import type { EventTransport } from '../src/transport';
+import type { EventTransport, TextRecord } from '../src/transport';
 
 type Row = { seq: number; payload: EventEnvelope; claimedBy: string | null };
 
@@ -121,6 +121,56 @@ describe('Outbox fast path', () => {
       inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e))),
     );
     assert.equal(texts[0].length, 6);
+    await until(() => rows.length === 0);
+    await outbox.stop(1_000);
+    assert.equal(outbox.backlog(), 0);
+  });
+
+  it('with a transport that takes text, sends each key and JSON text and no event object', async () => {
+    const { db, rows, statements } = fakeDb();
+    const inserted: string[] = [];
+    const query = db.query.bind(db);
+    db.query = (sql: string, params?: unknown[]) => {
+      if (sql.includes('INSERT INTO')) inserted.push(params![0] as string);
+      return query(sql, params);
+    };
+    const sent: TextRecord[][] = [];
+    let objectSends = 0;
+    const transport: EventTransport = {
+      kind: 'kafka',
+      publish: () => {
+        objectSends += 1;
+        return Promise.resolve();
+      },
+      publishText: async (_topic, records) => {
+        await Promise.resolve();
+        sent.push([...records]);
+      },
+      subscribe: () => Promise.reject(new Error('unused')),
+      isHealthy: () => true,
+      close: () => Promise.resolve(),
+    };
+    const outbox = outboxOf(db, transport, 50);
+    await outbox.start();
+    await until(() => statements.filter((s) => s === 'UPDATE').length > 0);
+    await new Promise((r) => setTimeout(r, 10));
+    const events = [event(0), { ...event(1), subject: 'payer-2' }, event(2)];
+    for (const e of events) outbox.enqueue(e);
+    await outbox.flush();
+    await until(() => sent.flat().length === 3);
+    assert.equal(objectSends, 0);
+    assert.deepEqual(
+      sent[0]!.map((r) => r.key),
+      ['payer-1', 'payer-2', 'payer-1'],
+    );
+    assert.deepEqual(
+      sent[0]!.map((r) => r.value),
+      inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e))),
+    );
+    assert.deepEqual(
+      sent[0]!.map((r) => (JSON.parse(r.value) as EventEnvelope).correlationId),
+      ['e0', 'e1', 'e2'],
+    );
     await until(() => rows.length === 0);
     await outbox.stop(1_000);
     assert.equal(outbox.backlog(), 0);
