@@ -680,6 +680,7 @@ TABLE="$(node -e '
     const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
     const runsOf = (scenario, proxy) => pinned.filter((x) => x[0] === scenario && x[1] === proxy);
     const seen = new Set();
+    let starred = false;
     // The yardstick first, then the peers, then the gateway(s), per scenario.
     const rank = (label) => ["yardstick", "bare-node", "portkey", "sluice", "sluice-b"].indexOf(label);
     const scenarios = [...new Set(pinned.map((x) => x[0]))];
@@ -696,12 +697,17 @@ TABLE="$(node -e '
       let ratio = "1", rounds = "";
       if (r[1] !== "yardstick") {
         // Paired with the yardstick run of the same round; a proxy run once is compared with the median yardstick.
-        const ratios = runs.map((x) => {
-          const y = ys.find((v) => v[11] === x[11]) ?? null;
-          return y && runs.length > 1 ? Number(x[2]) / Number(y[2]) : Number(x[2]) / median(ys.map((v) => Number(v[2])));
+        const paired = runs.map((x) => (runs.length > 1 ? ys.find((v) => v[11] === x[11]) ?? null : null));
+        const ratios = runs.map((x, i) => {
+          const y = paired[i];
+          return y ? Number(x[2]) / Number(y[2]) : Number(x[2]) / median(ys.map((v) => Number(v[2])));
         });
+        // A ratio measures the proxies only when both were CPU-bound: a star marks a round where one
+        // of them used under 90% of its core (the load generator or the host held it back).
+        const idle = (x, i) => Number(x[7]) < 90 || (paired[i] !== null && Number(paired[i][7]) < 90);
         ratio = ys.length ? median(ratios).toFixed(2) : "";
-        rounds = runs.length > 1 ? runs.map((x, i) => `${ratios[i].toFixed(2)} (${x[2]})`).join(", ") : "";
+        rounds = runs.length > 1 ? runs.map((x, i) => `${ratios[i].toFixed(2)}${idle(x, i) ? "*" : ""} (${x[2]})`).join(", ") : "";
+        if (runs.some(idle)) starred = true;
       } else if (runs.length > 1) {
         rounds = runs.map((x) => x[2]).join(", ");
       }
@@ -709,6 +715,7 @@ TABLE="$(node -e '
       const rss = Math.max(...runs.map((x) => Number(x[9])));
       out.push(`| ${r[0]} | ${r[1]} | ${mid[2]} | ${ratio} | ${rounds} | ${mid[3]} | ${mid[4]} | ${mid[5]} | ${errors} | ${mid[7]}% | ${perRequest(mid).toFixed(0)} | ${mid[8]}% | ${rss} | ${mid[10]} |`);
     }
+    if (starred) out.push("", "\\* in that round the gateway or its yardstick used under 90% of its core: that ratio does not measure the proxies.");
   }
   if (multi.length > 0) {
     out.push("");
