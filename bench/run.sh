@@ -674,8 +674,8 @@ TABLE="$(node -e '
     // less sensitive than req/s to a load generator that sometimes lags (the core of the proxy then idles).
     // With rounds, a row is the median round of that proxy (by req/s), and the gateway ratio is the
     // median of the ratios of its rounds, each to the yardstick run right before it.
-    out.push("| scenario | proxy | req/s | ratio to yardstick | rounds: ratio (req/s) | p50 ms | p95 ms | p99 ms | errors | proxy CPU | CPU µs/request | mock CPU | proxy RSS MB | load avg |");
-    out.push("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    out.push("| scenario | proxy | req/s | ratio to yardstick | rounds: ratio (req/s) | ratio by CPU per request | p50 ms | p95 ms | p99 ms | errors | proxy CPU | CPU µs/request | mock CPU | proxy RSS MB | load avg |");
+    out.push("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     const perRequest = (r) => (Number(r[7]) * 1e4) / Number(r[2]);
     const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
     const runsOf = (scenario, proxy) => pinned.filter((x) => x[0] === scenario && x[1] === proxy);
@@ -689,12 +689,12 @@ TABLE="$(node -e '
       const key = r[0] + "\t" + r[1];
       if (seen.has(key)) continue;
       seen.add(key);
-      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | | | |`); continue; }
+      if (r[2] === "n/a") { out.push(`| ${r[0]} | ${r[1]} | n/a (cannot serve it) | | | | | | | | | | | | |`); continue; }
       const runs = runsOf(r[0], r[1]);
       const ys = runsOf(r[0], "yardstick");
       const byRps = [...runs].sort((a, b) => Number(a[2]) - Number(b[2]));
       const mid = byRps[(byRps.length - 1) >> 1]; // the median round (the lower one of an even count)
-      let ratio = "1", rounds = "";
+      let ratio = "1", rounds = "", cpuRatio = "";
       if (r[1] !== "yardstick") {
         // Paired with the yardstick run of the same round; a proxy run once is compared with the median yardstick.
         const paired = runs.map((x) => (runs.length > 1 ? ys.find((v) => v[11] === x[11]) ?? null : null));
@@ -708,12 +708,16 @@ TABLE="$(node -e '
         ratio = ys.length ? median(ratios).toFixed(2) : "";
         rounds = runs.length > 1 ? runs.map((x, i) => `${ratios[i].toFixed(2)}${idle(x, i) ? "*" : ""} (${x[2]})`).join(", ") : "";
         if (runs.some(idle)) starred = true;
+        // The yardstick's CPU per request over the gateway's, round by round: what one request costs each,
+        // which holds even when a proxy was not kept busy (then its req/s measure the load generator).
+        const costs = runs.flatMap((x, i) => (paired[i] ? [perRequest(paired[i]) / perRequest(x)] : []));
+        cpuRatio = costs.length ? median(costs).toFixed(2) : "";
       } else if (runs.length > 1) {
         rounds = runs.map((x) => x[2]).join(", ");
       }
       const errors = runs.reduce((n, x) => n + Number(x[6]), 0);
       const rss = Math.max(...runs.map((x) => Number(x[9])));
-      out.push(`| ${r[0]} | ${r[1]} | ${mid[2]} | ${ratio} | ${rounds} | ${mid[3]} | ${mid[4]} | ${mid[5]} | ${errors} | ${mid[7]}% | ${perRequest(mid).toFixed(0)} | ${mid[8]}% | ${rss} | ${mid[10]} |`);
+      out.push(`| ${r[0]} | ${r[1]} | ${mid[2]} | ${ratio} | ${rounds} | ${cpuRatio} | ${mid[3]} | ${mid[4]} | ${mid[5]} | ${errors} | ${mid[7]}% | ${perRequest(mid).toFixed(0)} | ${mid[8]}% | ${rss} | ${mid[10]} |`);
     }
     if (starred) out.push("", "\\* in that round the gateway or its yardstick used under 90% of its core: that ratio does not measure the proxies.");
   }
