@@ -708,7 +708,7 @@ TABLE="$(node -e '
         ratio = ys.length ? median(ratios).toFixed(2) : "";
         rounds = runs.length > 1 ? runs.map((x, i) => `${ratios[i].toFixed(2)}${idle(x, i) ? "*" : ""} (${x[2]})`).join(", ") : "";
         if (runs.some(idle)) starred = true;
-        // The yardstick's CPU per request over the gateway's, round by round: what one request costs each,
+        // The CPU per request of the yardstick over that of the gateway, round by round: what one request costs each,
         // which holds even when a proxy was not kept busy (then its req/s measure the load generator).
         const costs = runs.flatMap((x, i) => (paired[i] ? [perRequest(paired[i]) / perRequest(x)] : []));
         cpuRatio = costs.length ? median(costs).toFixed(2) : "";
