@@ -220,7 +220,7 @@ export class Outbox {
     this.unpublished = [];
     this.publishing = this.publishInserted(
       groups.flatMap((g) => g.records),
-      this.transport.publishText ? null : groups.flatMap((g) => g.events ?? []),
+      groups.flatMap((g) => g.events ?? []),
       groups.flatMap((g) => g.seqs),
     ).finally(() => {
       this.publishing = null;
@@ -247,12 +247,13 @@ export class Outbox {
   /** Publishes a batch the flush inserted as claimed; on failure hands its rows to the relay. */
   private async publishInserted(
     records: readonly TextRecord[],
-    events: readonly EventEnvelope[] | null,
+    events: readonly EventEnvelope[],
     seqs: readonly string[],
   ): Promise<void> {
     if (records.length === 0) return;
     try {
-      if (events === null) await this.transport.publishText!(this.options.topic, records);
+      // The events were kept only for a transport without publishText (see flushOnce).
+      if (this.transport.publishText) await this.transport.publishText(this.options.topic, records);
       else
         await this.transport.publish(
           this.options.topic,

@@ -95,20 +95,31 @@ const until = async (cond: () => boolean): Promise<void> => {
   assert.ok(cond(), 'condition not reached');
 };
 
+/** The outbox table's INSERTs, seen through the fake: each inserted event's JSON text, in order. */
+const recordInserts = (db: Db): (() => string[]) => {
+  const inserted: string[] = [];
+  const query = db.query.bind(db);
+  db.query = (sql: string, params?: unknown[]) => {
+    if (sql.includes('INSERT INTO')) inserted.push(params![0] as string);
+    return query(sql, params);
+  };
+  return () => inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e)));
+};
+
+/** Starts the outbox and waits out the relay's first, empty pass (the fast path is on after it). */
+const startIdle = async (outbox: Outbox, statements: string[]): Promise<void> => {
+  await outbox.start();
+  await until(() => statements.filter((s) => s === 'UPDATE').length > 0);
+  await new Promise((r) => setTimeout(r, 10));
+};
+
 describe('Outbox fast path', () => {
   it('publishes flushed batches from memory, in order, together within the linger, and empties the table', async () => {
     const { db, rows, statements } = fakeDb();
     const { transport, sends, texts } = fakeTransport();
-    const inserted: string[] = [];
-    const query = db.query.bind(db);
-    db.query = (sql: string, params?: unknown[]) => {
-      if (sql.includes('INSERT INTO')) inserted.push(params![0] as string);
-      return query(sql, params);
-    };
+    const insertedTexts = recordInserts(db);
     const outbox = outboxOf(db, transport, 50);
-    await outbox.start();
-    await until(() => statements.filter((s) => s === 'UPDATE').length > 0); // the relay's first, empty pass
-    await new Promise((r) => setTimeout(r, 10));
+    await startIdle(outbox, statements);
     for (let i = 0; i < 3; i++) outbox.enqueue(event(i));
     await outbox.flush();
     for (let i = 3; i < 6; i++) outbox.enqueue(event(i));
@@ -116,10 +127,7 @@ describe('Outbox fast path', () => {
     await until(() => sends.flat().length === 6);
     assert.deepEqual(sends, [['e0', 'e1', 'e2', 'e3', 'e4', 'e5']], 'one send for both batches, in order');
     // Each event was serialised once: the broker gets the very texts the table got.
-    assert.deepEqual(
-      texts[0],
-      inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e))),
-    );
+    assert.deepEqual(texts[0], insertedTexts());
     assert.equal(texts[0].length, 6);
     await until(() => rows.length === 0);
     await outbox.stop(1_000);
@@ -128,12 +136,7 @@ describe('Outbox fast path', () => {
 
   it('with a transport that takes text, sends each key and JSON text and no event object', async () => {
     const { db, rows, statements } = fakeDb();
-    const inserted: string[] = [];
-    const query = db.query.bind(db);
-    db.query = (sql: string, params?: unknown[]) => {
-      if (sql.includes('INSERT INTO')) inserted.push(params![0] as string);
-      return query(sql, params);
-    };
+    const insertedTexts = recordInserts(db);
     const sent: TextRecord[][] = [];
     let objectSends = 0;
     const transport: EventTransport = {
@@ -151,9 +154,7 @@ describe('Outbox fast path', () => {
       close: () => Promise.resolve(),
     };
     const outbox = outboxOf(db, transport, 50);
-    await outbox.start();
-    await until(() => statements.filter((s) => s === 'UPDATE').length > 0);
-    await new Promise((r) => setTimeout(r, 10));
+    await startIdle(outbox, statements);
     const events = [event(0), { ...event(1), subject: 'payer-2' }, event(2)];
     for (const e of events) outbox.enqueue(e);
     await outbox.flush();
@@ -165,7 +166,7 @@ describe('Outbox fast path', () => {
     );
     assert.deepEqual(
       sent[0]!.map((r) => r.value),
-      inserted.flatMap((doc) => (JSON.parse(doc) as unknown[]).map((e) => JSON.stringify(e))),
+      insertedTexts(),
     );
     assert.deepEqual(
       sent[0]!.map((r) => (JSON.parse(r.value) as EventEnvelope).correlationId),

@@ -147,11 +147,9 @@ export class ResponsesStore implements OnModuleInit, OnApplicationShutdown {
   /** The turn `expandPreviousResponse` continues from: from memory while its row is being written. */
   async turn(teamId: string, id: string): Promise<StoredResponsesTurn | undefined> {
     const queued = this.pending.get(id);
-    const s = queued
-      ? queued.teamId === teamId
-        ? parseStored(queued.body)
-        : undefined
-      : await this.get(teamId, id);
+    let s: StoredResponse | undefined;
+    if (queued === undefined) s = await this.get(teamId, id);
+    else if (queued.teamId === teamId) s = parseStored(queued.body); // another team's is not served
     if (!s) return undefined;
     return {
       id: s.response.id,
