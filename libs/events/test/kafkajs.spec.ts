@@ -113,7 +113,13 @@ describe('kafkajs patches: CRC32C and the encoder', () => {
   };
 
   it('are installed', () => {
-    for (const file of ['recordBatch/crc32C/crc32C.js', 'encoder.js', 'recordBatch/record/v0/index.js'])
+    for (const file of [
+      'recordBatch/crc32C/crc32C.js',
+      'encoder.js',
+      'recordBatch/record/v0/index.js',
+      'recordBatch/v0/index.js',
+      'requests/produce/v3/request.js',
+    ])
       assert.match(
         readFileSync(require.resolve(`kafkajs/src/protocol/${file}`), 'utf8'),
         /Patched \(patches\/kafkajs\+2\.2\.4\.patch\)/,
@@ -163,6 +169,101 @@ describe('kafkajs patches: CRC32C and the encoder', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+  it('a whole produce request decodes back to its messages: keys, values, headers, timestamps (property)', async () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const Produce = require('kafkajs/src/protocol/requests/produce/v3/request') as (a: object) => {
+      encode: () => Promise<{ buffer: Buffer }>;
+    };
+    const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => {
+      readString(): string | null;
+      readInt16(): number;
+      readInt32(): number;
+      readBytes(): Buffer;
+    };
+    const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{
+      records: {
+        key: Buffer | null;
+        value: Buffer | null;
+        timestamp: string;
+        headers: Record<string, Buffer | Buffer[]>;
+      }[];
+    }>;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const base = 1_764_306_000_000;
+    // Null keys, Buffer and non-ASCII values, headers with one and several values, and timestamps whose
+    // deltas need more than 32 bits (the encoder's Long path) as well as the usual none.
+    const message = fc.record(
+      {
+        key: fc.oneof(
+          fc.constant(null),
+          fc.string({ maxLength: 30 }),
+          fc.string({ unit: 'binary', maxLength: 10 }),
+        ),
+        value: fc.oneof(
+          fc.string({ maxLength: 2000 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+        ),
+        headers: fc.dictionary(
+          // Prefixed: the decoder collects headers in a plain object, where 'valueOf' would meet the prototype.
+          fc.string({ maxLength: 8 }).map((k) => `h-${k}`),
+          fc.oneof(
+            fc.string({ maxLength: 20 }),
+            fc.array(fc.string({ maxLength: 20 }), { minLength: 1, maxLength: 3 }),
+          ),
+          { maxKeys: 3 },
+        ),
+        timestamp: fc.oneof(
+          fc.constant(undefined),
+          fc.integer({ min: 0, max: 2 ** 40 }).map((d) => base + d),
+        ),
+      },
+      { requiredKeys: ['key', 'value'] },
+    );
+    const bytes = (v: string | Buffer | null): Buffer | null =>
+      v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v);
+    await fc.assert(
+      fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 12 }), async (messages) => {
+        const request = Produce({
+          acks: -1,
+          timeout: 30_000,
+          compression: 0,
+          topicData: [{ topic: 'sluice.test', partitions: [{ partition: 2, firstSequence: 7, messages }] }],
+        });
+        const d = new Decoder((await request.encode()).buffer);
+        assert.equal(d.readString(), null); // transactional id
+        assert.equal(d.readInt16(), -1);
+        assert.equal(d.readInt32(), 30_000);
+        assert.equal(d.readInt32(), 1); // topics
+        assert.equal(d.readString(), 'sluice.test');
+        assert.equal(d.readInt32(), 1); // partitions
+        assert.equal(d.readInt32(), 2);
+        const batchBytes = d.readBytes();
+        assert.equal(batchBytes.readUInt32BE(17), reference(batchBytes.subarray(21)));
+        const decoded = await decodeBatch(new Decoder(batchBytes));
+        const stamps = messages.flatMap((m) => (m.timestamp === undefined ? [] : [m.timestamp])).sort();
+        assert.equal(decoded.records.length, messages.length);
+        decoded.records.forEach((r, i) => {
+          const m = messages[i]!;
+          assert.deepEqual(r.key, bytes(m.key));
+          assert.deepEqual(r.value, bytes(m.value));
+          const headers = Object.fromEntries(
+            Object.entries(m.headers ?? {}).map(([k, v]) => [
+              k,
+              Array.isArray(v) && v.length > 1
+                ? v.map((x) => Buffer.from(x))
+                : Buffer.from(Array.isArray(v) ? v[0]! : v),
+            ]),
+          );
+          assert.deepEqual(r.headers, headers);
+          // A message without a timestamp gets the time of the encode; one with a timestamp keeps it.
+          if (m.timestamp !== undefined) assert.equal(r.timestamp, String(m.timestamp));
+          else if (stamps.length === 0) assert.ok(Math.abs(Number(r.timestamp) - Date.now()) < 60_000);
+        });
+      }),
+      { numRuns: 200 },
     );
   });
 });
