@@ -1,6 +1,6 @@
 import type { Db, SqlExecutor } from '@sluice/database';
 import type { EventEnvelope } from './envelope';
-import type { EventTransport, TextRecord } from './transport';
+import type { EventTransport } from './transport';
 
 export type OutboxOptions = {
   /** Fully qualified table, e.g. `gateway.usage_outbox` (see migrations/gateway). */
@@ -14,11 +14,12 @@ export type OutboxOptions = {
   bufferLimit: number;
   claimMs?: number;
   /**
-   * How long batches written on the fast path wait to be published together (one transport send
-   * and one DELETE for all of them). It delays events on their way to the transport, not into the
-   * table: the crash window stays `flushMs`. Default 0: published as soon as written.
+   * How long a batch sent straight to the transport (the fast path) may wait for its acknowledgement
+   * before it is written to the table as well, for the relay. A late acknowledgement then delivers it
+   * twice (consumers dedupe by id); the wait bounds how long events are held only in memory while the
+   * broker is slow. Default 1000.
    */
-  publishLingerMs?: number;
+  directTimeoutMs?: number;
   /**
    * How often an idle relay looks for rows nobody holds (another instance's, left after its crash,
    * once their claim expired). Rows handed to it by this instance wake it at once. Default 1000:
@@ -26,7 +27,7 @@ export type OutboxOptions = {
    * database 15-25% of a core per gateway at the former 250 ms (measured in the benchmark).
    */
   idlePollMs?: number;
-  onError?: (stage: 'flush' | 'relay', err: unknown) => void;
+  onError?: (stage: 'flush' | 'publish' | 'relay', err: unknown) => void;
   onPublished?: (count: number) => void;
 };
 
@@ -34,10 +35,14 @@ const TABLE_RE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 
 /**
  * The producer side of at-least-once delivery. Requests hand their event to `enqueue` (memory only:
- * no database write or broker round trip on the request's latency path). A flusher writes the
- * buffer to the outbox table in one statement every `flushMs`; a relay claims rows, publishes them,
- * and deletes them only after the transport accepted them. When the transport is down, rows wait
- * in the table and the relay retries with backoff; `backlog()` reports what is waiting.
+ * no database write or broker round trip on the request's latency path). Every `flushMs` a flusher
+ * takes the buffer: while nothing older waits in the table, it sends the batch straight to the
+ * transport (Kafka acks=all; the in-process transport resolves once the ledger applied it), which is
+ * what makes it durable; when that fails or takes longer than `directTimeoutMs`, or while older rows
+ * wait, the batch is written to the outbox table in one statement instead, and a relay claims rows,
+ * publishes them in order and deletes them only after the transport accepted them. When the
+ * transport is down, rows wait in the table and the relay retries with backoff; `backlog()` reports
+ * what is waiting. Events written by a caller's transaction (`appendIn`) always go through the table.
  */
 export class Outbox {
   private buffer: EventEnvelope[] = [];
@@ -57,17 +62,6 @@ export class Outbox {
   private wakeRelay: (() => void) | null = null;
   private relayBackoffMs = 0;
   private resyncTimer: NodeJS.Timeout | null = null;
-  /**
-   * Fast-path batches in the table, claimed by this instance, waiting for the next publish: each event's
-   * key and JSON text as inserted, and the event objects only for a transport without `publishText`.
-   */
-  private unpublished: {
-    records: readonly TextRecord[];
-    events: readonly EventEnvelope[] | null;
-    seqs: readonly string[];
-  }[] = [];
-  private publishTimer: NodeJS.Timeout | null = null;
-  private publishing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -92,7 +86,11 @@ export class Outbox {
    * record (a team or key is never created without its event). Call `appended` after the commit.
    */
   async appendIn(tx: SqlExecutor, events: readonly EventEnvelope[]): Promise<void> {
-    if (events.length > 0) await this.insert(tx, events);
+    if (events.length > 0)
+      await this.insert(
+        tx,
+        events.map((e) => JSON.stringify(e)),
+      );
   }
 
   /** After a commit that `appendIn` wrote to: counts the rows and wakes the relay. */
@@ -135,15 +133,7 @@ export class Outbox {
     while (this.buffer.length > 0 && Date.now() < deadline) {
       await this.flush().catch(() => new Promise((r) => setTimeout(r, 100)));
     }
-    while (
-      this.running &&
-      (this.unpublished.length > 0 || this.publishing !== null || !this.relayIdle) &&
-      Date.now() < deadline &&
-      this.transport.isHealthy()
-    ) {
-      if (this.publishTimer) clearTimeout(this.publishTimer);
-      this.publishTimer = null;
-      await this.publishPending();
+    while (this.running && !this.relayIdle && Date.now() < deadline && this.transport.isHealthy()) {
       this.wakeRelay?.();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -177,23 +167,59 @@ export class Outbox {
   private async flushOnce(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, 2_000);
-      // The fast path: when the relay has nothing to do (so per-subject order holds), the batch is
-      // inserted already claimed by this instance and published from memory, without the relay's
-      // claim query and its read-back of the payloads.
-      const direct = this.running && this.relayIdle && this.transport.isHealthy();
-      // Otherwise the relay publishes in seq order: the fast-path rows still waiting go to it first.
-      if (!direct) await this.handOverUnpublished();
-      const { seqs, json } = await this.insert(this.db, batch, direct);
+      // Each event serialised once, for the transport and, if it comes to that, for the table.
+      const texts = batch.map((e) => JSON.stringify(e));
+      // The fast path: when the relay has nothing to do (so per-subject order holds), the batch goes
+      // straight to the transport; no INSERT, claim or DELETE for the table.
+      if (
+        this.running &&
+        this.relayIdle &&
+        this.transport.isHealthy() &&
+        (await this.sendDirect(batch, texts))
+      ) {
+        this.buffer.splice(0, batch.length);
+        this.options.onPublished?.(batch.length);
+        continue;
+      }
+      await this.insert(this.db, texts);
       // Only after the insert committed: a failure leaves the batch in memory for the next try.
       this.buffer.splice(0, batch.length);
       this.inTable += batch.length;
-      if (direct) {
-        const records = batch.map((e, i) => ({ key: e.subject, value: json[i] as string }));
-        this.unpublished.push({ records, events: this.transport.publishText ? null : batch, seqs });
-        this.schedulePublish();
-      } else {
-        this.leftToRelay();
-      }
+      this.leftToRelay();
+    }
+  }
+
+  /**
+   * Sends a batch to the transport; false when it failed or was not acknowledged within
+   * `directTimeoutMs` (the caller then writes it to the table). The events stay in the buffer
+   * meanwhile, so `backlog()` and `isFull()` count them.
+   */
+  private async sendDirect(batch: readonly EventEnvelope[], texts: readonly string[]): Promise<boolean> {
+    const send = this.transport.publishText
+      ? this.transport.publishText(
+          this.options.topic,
+          batch.map((e, i) => ({ key: e.subject, value: texts[i] as string })),
+        )
+      : this.transport.publish(this.options.topic, batch, texts);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.options.directTimeoutMs ?? 1_000);
+    });
+    try {
+      if ((await Promise.race([send.then(() => 'sent' as const), late])) === 'sent') return true;
+      // Still unanswered: the batch goes to the table too. If the send succeeds after all, the
+      // relay delivers it a second time, which consumers absorb (they dedupe by event id).
+      send.catch(() => undefined);
+      this.options.onError?.(
+        'publish',
+        new Error(`no acknowledgement within ${this.options.directTimeoutMs ?? 1_000} ms`),
+      );
+      return false;
+    } catch (err) {
+      this.options.onError?.('publish', err);
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -204,116 +230,13 @@ export class Outbox {
     this.wakeRelay?.();
   }
 
-  private schedulePublish(): void {
-    if (this.publishTimer || this.publishing) return;
-    this.publishTimer = setTimeout(() => {
-      this.publishTimer = null;
-      void this.publishPending();
-    }, this.options.publishLingerMs ?? 0);
-  }
-
-  /** Publishes every waiting fast-path batch in one send; never rejects. */
-  private publishPending(): Promise<void> {
-    if (this.publishing) return this.publishing;
-    if (this.unpublished.length === 0) return Promise.resolve();
-    const groups = this.unpublished;
-    this.unpublished = [];
-    this.publishing = this.publishInserted(
-      groups.flatMap((g) => g.records),
-      groups.flatMap((g) => g.events ?? []),
-      groups.flatMap((g) => g.seqs),
-    ).finally(() => {
-      this.publishing = null;
-      if (this.unpublished.length > 0) this.schedulePublish();
-    });
-    return this.publishing;
-  }
-
-  /** Un-claims the waiting fast-path rows: the relay publishes them, in seq order with the rest. */
-  private async handOverUnpublished(): Promise<void> {
-    if (this.unpublished.length === 0) return;
-    const seqs = this.unpublished.flatMap((g) => g.seqs);
-    this.unpublished = [];
-    if (this.publishTimer) clearTimeout(this.publishTimer);
-    this.publishTimer = null;
-    await this.db
-      .query(
-        `UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`,
-        [seqs, this.options.instanceId],
-      )
-      .catch(() => undefined); // the claim expires anyway; the relay takes the rows then
-  }
-
-  /** Publishes a batch the flush inserted as claimed; on failure hands its rows to the relay. */
-  private async publishInserted(
-    records: readonly TextRecord[],
-    events: readonly EventEnvelope[],
-    seqs: readonly string[],
-  ): Promise<void> {
-    if (records.length === 0) return;
-    try {
-      // The events were kept only for a transport without publishText (see flushOnce).
-      if (this.transport.publishText) await this.transport.publishText(this.options.topic, records);
-      else
-        await this.transport.publish(
-          this.options.topic,
-          events,
-          records.map((r) => r.value),
-        );
-    } catch (err) {
-      this.options.onError?.('relay', err);
-      await this.db
-        .query(
-          `UPDATE ${this.options.table} SET claimed_until = NULL, claimed_by = NULL WHERE seq = ANY($1::bigint[]) AND claimed_by = $2`,
-          [seqs, this.options.instanceId],
-        )
-        .catch(() => undefined); // the claim expires anyway; the relay takes the rows then
-      this.leftToRelay();
-      return;
-    }
-    try {
-      await this.db.query(`DELETE FROM ${this.options.table} WHERE seq = ANY($1::bigint[])`, [seqs]);
-      this.inTable = Math.max(0, this.inTable - records.length);
-    } catch (err) {
-      // Published but still in the table: the relay publishes them again once the claim expires
-      // (at-least-once; consumers dedupe by id).
-      this.options.onError?.('relay', err);
-    }
-    this.options.onPublished?.(records.length);
-  }
-
-  /**
-   * One statement for the batch, sent as one JSON array: no per-element array escaping on the
-   * client. With `claim`, the rows are inserted claimed by this instance; returns their seqs.
-   */
-  private async insert(
-    db: SqlExecutor,
-    batch: readonly EventEnvelope[],
-    claim = false,
-  ): Promise<{ seqs: string[]; json: string[] }> {
-    // Each event serialised once: the same texts go to the broker on the fast path (publishInserted).
-    const texts = batch.map((e) => JSON.stringify(e));
-    const json = `[${texts.join(',')}]`;
-    if (!claim) {
-      await db.query(
-        `INSERT INTO ${this.options.table} (event_id, subject, payload)
-         SELECT (e->>'id')::uuid, e->>'subject', e FROM jsonb_array_elements($1::jsonb) AS e`,
-        [json],
-      );
-      return { seqs: [], json: texts };
-    }
-    // The seqs come back as one text in one row (a row per event cost the gateway ~1% of its CPU).
-    const rows = await db.query<{ seqs: string | null }>(
-      `WITH ins AS (
-         INSERT INTO ${this.options.table} (event_id, subject, payload, claimed_until, claimed_by)
-         SELECT (e->>'id')::uuid, e->>'subject', e, now() + ($2 || ' milliseconds')::interval, $3
-           FROM jsonb_array_elements($1::jsonb) AS e
-         RETURNING seq)
-       SELECT string_agg(seq::text, ',') AS seqs FROM ins`,
-      [json, String(this.options.claimMs ?? 30_000), this.options.instanceId],
+  /** One statement for the batch, sent as one JSON array: no per-element array escaping on the client. */
+  private async insert(db: SqlExecutor, texts: readonly string[]): Promise<void> {
+    await db.query(
+      `INSERT INTO ${this.options.table} (event_id, subject, payload)
+       SELECT (e->>'id')::uuid, e->>'subject', e FROM jsonb_array_elements($1::jsonb) AS e`,
+      [`[${texts.join(',')}]`],
     );
-    const seqs = rows[0]?.seqs;
-    return { seqs: seqs ? seqs.split(',') : [], json: texts };
   }
 
   private async relay(): Promise<void> {

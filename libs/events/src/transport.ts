@@ -44,9 +44,8 @@ export interface EventTransport {
    */
   publish(topic: string, events: readonly EventEnvelope[], json?: readonly string[]): Promise<void>;
   /**
-   * Optional: the same for events given only as their key (the subject) and JSON text. With it, the
-   * outbox's fast path keeps the texts alone between its INSERT and the send, not the event objects (a
-   * few hundred milliseconds of every usage event's object graph for the garbage collector to trace).
+   * Optional: the same for events given only as their key (the subject) and JSON text. The outbox's
+   * fast path sends through it when it is there, so the transport does not walk the event objects.
    */
   publishText?(topic: string, records: readonly TextRecord[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<Subscription>;

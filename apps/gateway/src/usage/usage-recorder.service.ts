@@ -35,9 +35,6 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       flushMs: rt.config.usageFlushMs,
       batchSize: rt.config.usageBatchSize,
       bufferLimit: rt.config.usageBufferLimit,
-      // Batches written every flushMs are published to the transport together, at most every
-      // 100 ms: fewer, larger sends and deletes; the crash window (flushMs) is unchanged.
-      publishLingerMs: 100,
       onError: (stage, err) => log.warn({ stage, err: errMessage(err) }, 'usage outbox: will retry'),
       onPublished: (n) => published.inc(n),
     });
@@ -57,7 +54,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
     });
     new Gauge({
       name: 'sluice_gateway_usage_buffered',
-      help: 'Usage events in memory, not yet written to the outbox table',
+      help: 'Usage events in memory: not yet acknowledged by the transport nor written to the outbox table',
       registers: [rt.metrics],
       collect() {
         this.set(outbox.buffered());
