@@ -19,8 +19,8 @@
 #                       committed HEAD (git archive) into .cache/bench/, so others' uncommitted
 #                       work is not measured and the shared dist/ is not touched
 #   --firewall MODE     SLUICE_FIREWALL_MODE of the gateway (default redact)
-#   --only PHASES       comma list of throughput,rate,profile,multicore (default: all four; the
-#                       soak runs when --soak is given)
+#   --only PHASES       comma list of throughput,shared,rate,profile,multicore (default: all five;
+#                       the soak runs when --soak is given)
 #   --scenarios NAMES   comma list of scenario names (default: all)
 #   --workers N         the multicore phase: the gateway with SLUICE_GATEWAY_WORKERS=N against
 #                       one worker, both unpinned (default 2; wrk, nginx, Postgres and Kafka then
@@ -33,6 +33,12 @@
 #                       enough never to refuse, that every request is admitted against and charged to)
 #   --dist-b DIR        A/B: a second gateway build (bench/build-dist.sh) measured as "sluice-b"
 #                       right after "sluice" in every phase, on the same Postgres and Kafka
+#
+# The shared phase loads the yardstick and the gateway(s) at the same time, each with its own wrk,
+# all on core 1, for --rounds rounds of --duration seconds: whatever the host does to the core's speed
+# then hits every proxy alike, and each one's CPU time per request (its own CPU time over its own
+# requests) is compared. On a host whose speed swings by tens of percent within seconds, this is the
+# steadiest measure of what a request costs the gateway against the yardstick.
 #
 # Layout on this 2-core machine: the proxy under test (gateway or yardstick) on core 1
 # (taskset -c 1); wrk, nginx, Postgres and Kafka on core 0. The gateway runs in distributed mode
@@ -55,7 +61,7 @@ SOAK_MINUTES=0
 PROFILE=1
 DIST=""
 FIREWALL_MODE=redact
-PHASES="throughput,rate,profile,multicore"
+PHASES="throughput,shared,rate,profile,multicore"
 WORKERS=2
 PEERS=1
 DIST_B=""
@@ -516,6 +522,59 @@ if phase throughput; then
   done
 fi
 
+# --- shared core: the yardstick and the gateway(s) under load at the same time ---------------------
+SHARED_TSV="$STATE/shared.tsv"
+printf 'scenario\tproxy\treqs\tcpuTicks\tround\terrors\trps\n' >"$SHARED_TSV"
+# One round for scenario line $1 ($2: the round): a wrk per proxy, all started together.
+run_shared() {
+  local s="$1" round="$2" label i t0 t1 out line
+  local labels=() pids=() c0=() c1=()
+  for label in "${LABELS[@]}"; do
+    [[ "${P_KIND[$label]}" == gw || "$label" == yardstick ]] && labels+=("$label")
+  done
+  # Before a scenario's first round, three times the warm-up: each proxy gets a third of the core, and a
+  # gateway not yet warm (JIT, pools, caches) made the first round an outlier (ratios 0.25-0.28 against 0.42-0.55).
+  local warm=$((round == 1 ? 3 * WARMUP : WARMUP))
+  for label in "${labels[@]}"; do
+    target "$s" "$label"
+    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" \
+      -d"${warm}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL" >/dev/null &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  pids=()
+  for i in "${!labels[@]}"; do c0[i]=$(cpu_ticks_tree "${P_PID[${labels[i]}]}"); done
+  t0=$(date +%s%N)
+  for i in "${!labels[@]}"; do
+    target "$s" "${labels[i]}"
+    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" \
+      -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL" >"$STATE/shared-$i.out" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  t1=$(date +%s%N)
+  for i in "${!labels[@]}"; do c1[i]=$(cpu_ticks_tree "${P_PID[${labels[i]}]}"); done
+  for i in "${!labels[@]}"; do
+    out="$(cat "$STATE/shared-$i.out")"
+    printf '### shared %s %s round %s\n%s\n' "${s%%|*}" "${labels[i]}" "$round" "$out" >>"$RAW"
+    line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
+    [[ -n "$line" ]] || die "wrk printed no result for the shared run of ${s%%|*}/${labels[i]}"
+    node -e '
+      const [line, scenario, label, ticks, round] = process.argv.slice(1);
+      const r = JSON.parse(line);
+      const errors = r.errorsStatus + r.errorsConnect + r.errorsRead + r.errorsWrite + r.errorsTimeout;
+      process.stdout.write([scenario, label, r.requests, ticks, round, errors, r.rps.toFixed(0)].join("\t") + "\n");
+    ' "$line" "${s%%|*}" "${labels[i]}" "$((c1[i] - c0[i]))" "$round" >>"$SHARED_TSV"
+    tail -1 "$SHARED_TSV" | awk -F'\t' -v tck="$CLK_TCK" -v ms="$(((t1 - t0) / 1000000))" '{ printf "  %-30s %-12s #%s %7s req/s  cpu %3.0f%% of the core (%s us/req)  errors %s\n", $1, $2, $5, $7, 100 * $4 / tck / (ms / 1000), ($3 > 0 ? int($4 * 1e6 / tck / $3 + 0.5) : "?"), $6 }' >&2
+  done
+}
+if phase shared; then
+  log "shared core: the yardstick and the gateway(s) loaded at once on core 1 (a wrk -t1 -c$CONNECTIONS each), ${WARMUP}s warm-up + ${DURATION}s, $ROUNDS rounds"
+  for s in "${SCENARIOS[@]}"; do
+    for ((round = 1; round <= ROUNDS; round++)); do run_shared "$s" "$round"; done
+  done
+fi
+
 # --- fixed rate: added latency ---------------------------------------------------------------------
 RATE_TSV="$STATE/rate.tsv"
 printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tload\n' >"$RATE_TSV"
@@ -721,6 +780,31 @@ TABLE="$(node -e '
     }
     if (starred) out.push("", "\\* in that round the gateway or its yardstick used under 90% of its core: that ratio does not measure the proxies.");
   }
+  const shared = fs.readFileSync(process.argv[3], "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+  if (shared.length > 0) {
+    // Each round: every proxy loaded at once on the same core. A gateway ratio is the yardstick CPU time per
+    // request over the gateway one in that round; a row gives the median round.
+    const tck = Number(process.argv[4]);
+    const us = (r) => (Number(r[3]) * 1e6) / tck / Math.max(1, Number(r[2]));
+    const median = (xs) => { const a = [...xs].sort((x, y) => x - y); return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2; };
+    out.push("");
+    out.push("| scenario (proxies sharing core 1, loaded at once) | proxy | CPU µs/request (median round) | ratio to yardstick by CPU per request | rounds: ratio (µs/request) | req/s (median round) | errors |");
+    out.push("| --- | --- | ---: | ---: | --- | ---: | ---: |");
+    for (const key of [...new Set(shared.map((r) => r[0] + "\t" + r[1]))]) {
+      const [scenario, proxy] = key.split("\t");
+      const runs = shared.filter((r) => r[0] === scenario && r[1] === proxy);
+      const ys = shared.filter((r) => r[0] === scenario && r[1] === "yardstick");
+      const cost = median(runs.map(us));
+      const errors = runs.reduce((n, r) => n + Number(r[5]), 0);
+      const rps = median(runs.map((r) => Number(r[6])));
+      if (proxy === "yardstick") {
+        out.push(`| ${scenario} | ${proxy} | ${cost.toFixed(0)} | 1 | ${runs.map((r) => us(r).toFixed(0)).join(", ")} | ${rps.toFixed(0)} | ${errors} |`);
+        continue;
+      }
+      const ratios = runs.map((r) => { const y = ys.find((v) => v[4] === r[4]); return y ? us(y) / us(r) : NaN; });
+      out.push(`| ${scenario} | ${proxy} | ${cost.toFixed(0)} | ${median(ratios).toFixed(2)} | ${runs.map((r, i) => `${ratios[i].toFixed(2)} (${us(r).toFixed(0)})`).join(", ")} | ${rps.toFixed(0)} | ${errors} |`);
+    }
+  }
   if (multi.length > 0) {
     out.push("");
     out.push("| scenario (gateway on both cores, load generator too) | gateway | req/s | gain over 1 worker | p50 ms | p99 ms | errors | gateway CPU (all processes) | RSS MB (all processes) | load avg |");
@@ -742,7 +826,7 @@ TABLE="$(node -e '
     }
   }
   process.stdout.write(out.join("\n") + "\n");
-' "$TSV" "$RATE_TSV")"
+' "$TSV" "$RATE_TSV" "$SHARED_TSV" "$CLK_TCK")"
 
 {
   echo "# Sluice benchmark run $STAMP"
