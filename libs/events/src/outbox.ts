@@ -27,6 +27,14 @@ export type OutboxOptions = {
    * database 15-25% of a core per gateway at the former 250 ms (measured in the benchmark).
    */
   idlePollMs?: number;
+  /**
+   * While rows wait for the relay (after a failed or slow send, or rows left by a previous run), how
+   * long the flusher may hold new batches in memory instead of adding them to the table, so that the
+   * relay can empty it and the fast path resume. Without the hold, under steady load every flush adds
+   * rows behind the relay and it never finds the table empty. Past this, or with the transport down,
+   * batches go to the table as before. Default 200; 0 never holds.
+   */
+  catchUpMs?: number;
   onError?: (stage: 'flush' | 'publish' | 'relay', err: unknown) => void;
   onPublished?: (count: number) => void;
 };
@@ -56,6 +64,9 @@ export class Outbox {
   /** Bumped whenever rows are left to the relay, so a pass that started earlier cannot claim idleness. */
   private relayHandoffs = 0;
   private running = false;
+  private stopping = false;
+  /** When the flusher began holding batches for the relay to catch up (0: not holding). */
+  private holdingSince = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private relayLoop: Promise<void> | null = null;
@@ -128,6 +139,7 @@ export class Outbox {
    */
   async stop(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    this.stopping = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     while (this.buffer.length > 0 && Date.now() < deadline) {
@@ -166,6 +178,7 @@ export class Outbox {
 
   private async flushOnce(): Promise<void> {
     while (this.buffer.length > 0) {
+      if (this.holdForRelay()) return;
       const batch = this.buffer.slice(0, 2_000);
       // Each event serialised once, for the transport and, if it comes to that, for the table.
       const texts = batch.map((e) => JSON.stringify(e));
@@ -221,6 +234,30 @@ export class Outbox {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * True when the batch should wait in memory (the flush is scheduled again): rows wait for the relay,
+   * the transport is up, and the hold began less than `catchUpMs` ago. Nothing is added to the table
+   * meanwhile, so the relay can find it empty and turn the fast path back on; the held events are newer
+   * than every row, so sending them afterwards keeps per-subject order.
+   */
+  private holdForRelay(): boolean {
+    const catchUpMs = this.options.catchUpMs ?? 200;
+    if (this.relayIdle || !this.running || this.stopping || catchUpMs <= 0 || !this.transport.isHealthy()) {
+      this.holdingSince = 0;
+      return false;
+    }
+    const now = Date.now();
+    if (this.holdingSince === 0) this.holdingSince = now;
+    if (now - this.holdingSince >= catchUpMs) {
+      this.holdingSince = 0;
+      return false;
+    }
+    // Not while the relay backs off after an error: waking it every flush would undo its backoff.
+    if (this.relayBackoffMs === 0) this.wakeRelay?.();
+    this.scheduleFlush(this.options.flushMs);
+    return true;
   }
 
   /** Rows wait for the relay: the fast path is off until a relay pass finds the table empty. */

@@ -8,7 +8,7 @@ import type { EventTransport, TextRecord } from '../src/transport';
 type Row = { seq: number; payload: EventEnvelope; claimedBy: string | null };
 
 /** The outbox table in memory, behind the statements the outbox sends (matched by their verbs). */
-function fakeDb() {
+function fakeDb(opts: { claimDelayMs?: number } = {}) {
   const rows: Row[] = [];
   let seq = 0;
   const statements: string[] = [];
@@ -32,6 +32,8 @@ function fakeDb() {
         return [];
       }
       if (verb === 'UPDATE') {
+        // A relay pass that takes a while, as a claim query on a busy database does.
+        if (opts.claimDelayMs) await new Promise((r) => setTimeout(r, opts.claimDelayMs));
         const claimed = rows.filter((r) => r.claimedBy === null).slice(0, params[0] as number);
         for (const r of claimed) r.claimedBy = params[1] as string;
         return claimed.map((r) => ({ seq: String(r.seq), payload: r.payload }));
@@ -225,6 +227,32 @@ describe('Outbox fast path', () => {
       sends.flat().filter((id) => id === 'e1'),
       ['e1', 'e1'],
     );
+    await outbox.stop(1_000);
+    assert.equal(outbox.backlog(), 0);
+  });
+  it('under steady load after a failed send, holds new batches while the relay empties the table, then sends them directly', async () => {
+    const { db, rows, statements } = fakeDb({ claimDelayMs: 10 });
+    const { transport, sends } = fakeTransport({ failFirst: 1 });
+    const outbox = outboxOf(db, transport);
+    await startIdle(outbox, statements);
+    // An event every 2 ms for 400 ms, flushed every 1 ms, while each relay pass takes 10 ms: without the
+    // hold, every flush adds rows behind the relay and it never finds the table empty.
+    let n = 0;
+    const load = setInterval(() => outbox.enqueue(event(n++)), 2);
+    await until(() => n >= 200);
+    clearInterval(load);
+    await outbox.flush();
+    await until(() => sends.flat().length === n);
+    // Every event once, in order: the held ones went out after the rows the relay published.
+    assert.deepEqual(
+      sends.flat(),
+      Array.from({ length: n }, (_, i) => `e${i}`),
+    );
+    // The failed batch went to the table; the rest did not pile up behind the relay.
+    const inserts = statements.filter((v) => v === 'INSERT').length;
+    assert.ok(inserts >= 1 && inserts <= 3, `${inserts} INSERTs for ${n} events`);
+    assert.ok(sends.length > inserts + 2, 'most batches went straight to the transport');
+    await until(() => rows.length === 0);
     await outbox.stop(1_000);
     assert.equal(outbox.backlog(), 0);
   });
