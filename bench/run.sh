@@ -525,33 +525,34 @@ fi
 # --- shared core: the yardstick and the gateway(s) under load at the same time ---------------------
 SHARED_TSV="$STATE/shared.tsv"
 printf 'scenario\tproxy\treqs\tcpuTicks\tround\terrors\trps\n' >"$SHARED_TSV"
+# For scenario line $1, a wrk per proxy label ($3...), all at once for $2 seconds; each output in
+# $STATE/shared-<index>.out.
+shared_wrk() {
+  local s="$1" seconds="$2" i pids=()
+  shift 2
+  local labels=("$@")
+  for i in "${!labels[@]}"; do
+    target "$s" "${labels[i]}"
+    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" \
+      -d"${seconds}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL" >"$STATE/shared-$i.out" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+}
 # One round for scenario line $1 ($2: the round): a wrk per proxy, all started together.
 run_shared() {
   local s="$1" round="$2" label i t0 t1 out line
-  local labels=() pids=() c0=() c1=()
+  local labels=() c0=() c1=()
   for label in "${LABELS[@]}"; do
     [[ "${P_KIND[$label]}" == gw || "$label" == yardstick ]] && labels+=("$label")
   done
   # Before a scenario's first round, three times the warm-up: each proxy gets a third of the core, and a
   # gateway not yet warm (JIT, pools, caches) made the first round an outlier (ratios 0.25-0.28 against 0.42-0.55).
   local warm=$((round == 1 ? 3 * WARMUP : WARMUP))
-  for label in "${labels[@]}"; do
-    target "$s" "$label"
-    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" \
-      -d"${warm}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL" >/dev/null &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
-  pids=()
+  shared_wrk "$s" "$warm" "${labels[@]}"
   for i in "${!labels[@]}"; do c0[i]=$(cpu_ticks_tree "${P_PID[${labels[i]}]}"); done
   t0=$(date +%s%N)
-  for i in "${!labels[@]}"; do
-    target "$s" "${labels[i]}"
-    BENCH_BODY_FILE="$BENCH/requests/$T_BODY" BENCH_HEADERS="$T_HEADERS" taskset -c "$WRK_CPUS" wrk -t1 -c"$CONNECTIONS" \
-      -d"${DURATION}s" --timeout 10s -s "$BENCH/wrk/post.lua" "$T_URL" >"$STATE/shared-$i.out" &
-    pids+=($!)
-  done
-  wait "${pids[@]}"
+  shared_wrk "$s" "$DURATION" "${labels[@]}"
   t1=$(date +%s%N)
   for i in "${!labels[@]}"; do c1[i]=$(cpu_ticks_tree "${P_PID[${labels[i]}]}"); done
   for i in "${!labels[@]}"; do

@@ -7,10 +7,10 @@ export type OutboxOptions = {
   table: string;
   topic: string;
   instanceId: string;
-  /** Longest an event waits in memory before its batch is written (the kill -9 window). */
+  /** Longest an event waits in memory before its batch is sent or written (the kill -9 window). */
   flushMs: number;
   batchSize: number;
-  /** Events held in memory when the database cannot take them; past this, `isFull()` says so. */
+  /** Events held in memory when neither the transport nor the database takes them; past this, `isFull()` says so. */
   bufferLimit: number;
   claimMs?: number;
   /**
@@ -88,7 +88,9 @@ export class Outbox {
    */
   enqueue(event: EventEnvelope): void {
     this.buffer.push(event);
-    if (this.buffer.length >= this.options.batchSize) this.scheduleFlush(0);
+    // While the flusher holds batches for the relay it looks again every flushMs on its own: a full
+    // batch does not call for an immediate flush (it would be one per event, each holding again).
+    if (this.buffer.length >= this.options.batchSize && this.holdingSince === 0) this.scheduleFlush(0);
     else this.scheduleFlush(this.options.flushMs);
   }
 
@@ -214,19 +216,17 @@ export class Outbox {
           batch.map((e, i) => ({ key: e.subject, value: texts[i] as string })),
         )
       : this.transport.publish(this.options.topic, batch, texts);
+    const timeoutMs = this.options.directTimeoutMs ?? 1_000;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.options.directTimeoutMs ?? 1_000);
+      timer = setTimeout(() => resolve('late'), timeoutMs);
     });
     try {
       if ((await Promise.race([send.then(() => 'sent' as const), late])) === 'sent') return true;
       // Still unanswered: the batch goes to the table too. If the send succeeds after all, the
       // relay delivers it a second time, which consumers absorb (they dedupe by event id).
       send.catch(() => undefined);
-      this.options.onError?.(
-        'publish',
-        new Error(`no acknowledgement within ${this.options.directTimeoutMs ?? 1_000} ms`),
-      );
+      this.options.onError?.('publish', new Error(`no acknowledgement within ${timeoutMs} ms`));
       return false;
     } catch (err) {
       this.options.onError?.('publish', err);
