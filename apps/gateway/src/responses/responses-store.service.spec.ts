@@ -22,8 +22,10 @@ function fakeRuntime(opts: { failWrites?: number } = {}) {
           failWrites -= 1;
           throw new Error('database down');
         }
-        // One JSON array parameter: [{ id, team_id, body }, ...]
-        const batch = JSON.parse((params as [string])[0]) as { id: string; team_id: string; body: unknown }[];
+        // One JSON array parameter, as UTF-8 bytes: [{ id, team_id, body }, ...]
+        const param = params[0];
+        assert.ok(Buffer.isBuffer(param), 'the batch goes as bytes');
+        const batch = JSON.parse(param.toString('utf8')) as { id: string; team_id: string; body: unknown }[];
         inserts.push(batch.length);
         for (const r of batch) rows.set(r.id, { id: r.id, teamId: r.team_id, body: JSON.stringify(r.body) });
         return [];
@@ -151,6 +153,21 @@ describe('ResponsesStore (writes off the response path)', () => {
     assert.equal(f.rows.get('resp_json')!.body, JSON.stringify(b));
     assert.equal(f.rows.get('resp_obj')!.body, JSON.stringify(a));
     assert.deepEqual(await store.get('team-a', 'resp_json'), b);
+  });
+
+  it('writes bodies with multi-byte text whole, beside ASCII ones, in one batch', async () => {
+    const f = fakeRuntime();
+    const store = new ResponsesStore(f.rt);
+    const wide = stored('resp_wide');
+    (wide.input as { content: string }[])[0]!.content = 'héllo ✓ 🎉 "quoted" \\ \u2028 end';
+    store.remember('team-ü', wide);
+    store.remember('team-a', stored('resp_plain'));
+    await store.flush();
+    assert.deepEqual(f.inserts, [2]);
+    assert.equal(f.rows.get('resp_wide')!.body, JSON.stringify(wide));
+    assert.equal(f.rows.get('resp_wide')!.teamId, 'team-ü');
+    assert.equal(f.rows.get('resp_plain')!.body, JSON.stringify(stored('resp_plain')));
+    assert.deepEqual((await store.turn('team-ü', 'resp_wide'))?.input, wide.input);
   });
 
   it('GET and DELETE wait for the row, so they see the table', async () => {
