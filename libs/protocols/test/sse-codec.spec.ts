@@ -50,6 +50,15 @@ describe('SseParser', () => {
       'data:',
       '',
       'retry: 10',
+      'data:y',
+      'data:  two spaces',
+      'data: ',
+      'data',
+      'event:',
+      'event:f',
+      'event: ',
+      'eventx: g',
+      'datax: h',
     );
     const end = fc.constantFrom('\n', '\n', '\n', '\r\n', '\r');
     const text = fc

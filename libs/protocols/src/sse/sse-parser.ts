@@ -15,7 +15,9 @@ export class SseParser {
   private sawCr = false;
   private started = false;
   private eventName: string | undefined;
-  private dataLines: string[] = [];
+  /** The event's first data line; later ones (multi-line data, rare) go to `moreData`. */
+  private data: string | undefined;
+  private moreData: string[] | null = null;
   private lastId: string | undefined;
   private retry: number | undefined;
   private hasFields = false;
@@ -90,11 +92,15 @@ export class SseParser {
     }
     let nl = s.indexOf('\n', start);
     while (nl !== -1) {
-      const line = s.slice(start, nl);
       if (this.buffer.length > 0) {
-        this.processLine(this.buffer + line, out);
+        this.processLine(this.buffer + s.slice(start, nl), out);
         this.buffer = '';
-      } else this.processLine(line, out);
+      } else if (nl === start) this.dispatch(out);
+      // `data: ` and `event: ` lines, most of a stream, are read in place: the value is the one
+      // slice taken (no slice of the line to take it from). Anything else goes the general way.
+      else if (s.startsWith('data: ', start)) this.addData(s.slice(start + 6, nl));
+      else if (s.startsWith('event: ', start)) this.setEvent(s.slice(start + 7, nl));
+      else this.processLine(s.slice(start, nl), out);
       start = nl + 1;
       nl = s.indexOf('\n', start);
     }
@@ -114,12 +120,10 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case 'event':
-        this.eventName = value;
-        this.hasFields = true;
+        this.setEvent(value);
         break;
       case 'data':
-        this.dataLines.push(value);
-        this.hasFields = true;
+        this.addData(value);
         break;
       case 'id':
         if (!value.includes('\0')) this.lastId = value;
@@ -132,16 +136,29 @@ export class SseParser {
     }
   }
 
+  private setEvent(value: string): void {
+    this.eventName = value;
+    this.hasFields = true;
+  }
+
+  private addData(value: string): void {
+    if (this.data === undefined) this.data = value;
+    else (this.moreData ??= []).push(value);
+    this.hasFields = true;
+  }
+
   private dispatch(out: SseEvent[]): void {
-    if (this.hasFields && this.dataLines.length > 0) {
-      const ev: SseEvent = { data: this.dataLines.join('\n') };
+    if (this.hasFields && this.data !== undefined) {
+      const data = this.moreData === null ? this.data : `${this.data}\n${this.moreData.join('\n')}`;
+      const ev: SseEvent = { data };
       if (this.eventName !== undefined && this.eventName !== '') ev.event = this.eventName;
       if (this.lastId !== undefined) ev.id = this.lastId;
       if (this.retry !== undefined) ev.retry = this.retry;
       out.push(ev);
     }
     this.eventName = undefined;
-    this.dataLines = [];
+    this.data = undefined;
+    this.moreData = null;
     this.hasFields = false;
     this.retry = undefined;
   }
