@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { endSseWith, writeSse, writeSseHead } from './sse';
+import { endSseWith, flushSseHead, SSE_HEAD_WAIT_MS, writeSse, writeSseHead } from './sse';
 
 type Handler = (res: ServerResponse, clientGotHead: Promise<void>) => Promise<void>;
 
@@ -59,6 +59,32 @@ describe('SSE head', () => {
       res.end();
     });
     assert.match(pieces[0]!, /^HTTP\/1\.1 200[\s\S]*text\/event-stream/);
+    assert.doesNotMatch(pieces[0]!, /data:/);
+    assert.match(pieces.join(''), /data: \{"n":1\}/);
+  });
+
+  it('arms no timer when the caller says an event comes now: the head waits for it, then goes out with it', async () => {
+    let headAlone = false;
+    const pieces = await exchange(async (res, clientGotHead) => {
+      writeSseHead(res, true);
+      // Well past the wait a timer would have flushed the head after.
+      const waited = new Promise<boolean>((r) => setTimeout(() => r(false), SSE_HEAD_WAIT_MS * 5));
+      headAlone = await Promise.race([clientGotHead.then(() => true), waited]);
+      await writeSse(res, 'data: {"n":1}\n\n');
+      res.end();
+    });
+    assert.equal(headAlone, false, 'the head did not go out by itself');
+    assert.match(pieces[0]!, /^HTTP\/1\.1 200[\s\S]*\r\n\r\n[\s\S]*data: \{"n":1\}/);
+  });
+
+  it('flushSseHead sends a waiting head alone (a first chunk that gave no event)', async () => {
+    const pieces = await exchange(async (res, clientGotHead) => {
+      writeSseHead(res, true);
+      flushSseHead(res);
+      await clientGotHead;
+      await writeSse(res, 'data: {"n":1}\n\n');
+      res.end();
+    });
     assert.doesNotMatch(pieces[0]!, /data:/);
     assert.match(pieces.join(''), /data: \{"n":1\}/);
   });

@@ -7,21 +7,28 @@ export const SSE_HEAD_WAIT_MS = 20;
  * Starts an event stream. The head goes out with the first event, in one socket write instead of two (a
  * flushed head was a write of its own per stream, ~4.6% of the gateway's CPU on streamed passthrough); when
  * the first event is slow to come (a model thinking, a slow provider), the head is sent alone after
- * `SSE_HEAD_WAIT_MS`, so a client still sees the stream open at once.
+ * `SSE_HEAD_WAIT_MS`, so a client still sees the stream open at once. `eventNow`: the caller writes an
+ * event in this turn of the event loop or the next (the provider's first chunk is already here, or the
+ * caller has events of its own to send): no timer is armed for the head then.
  */
-export function writeSseHead(res: ServerResponse): void {
+export function writeSseHead(res: ServerResponse, eventNow = false): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  setTimeout(flushHeadIfWaiting, SSE_HEAD_WAIT_MS, res).unref();
+  if (!eventNow) setTimeout(flushHeadIfWaiting, SSE_HEAD_WAIT_MS, res).unref();
 }
 
 /** A no-op on the wire when the head already went out with an event (`headersSent` is true from `writeHead` on). */
 function flushHeadIfWaiting(res: ServerResponse): void {
   if (!res.destroyed && !res.writableEnded) res.flushHeaders();
+}
+
+/** Sends the head of a stream now when it still waits for an event (see `writeSseHead`). */
+export function flushSseHead(res: ServerResponse): void {
+  flushHeadIfWaiting(res);
 }
 
 /**

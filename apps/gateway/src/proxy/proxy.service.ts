@@ -18,7 +18,7 @@ import {
 import { GatewayError } from '../common/gateway-error';
 import { BudgetEnforcer } from '../budget/budget-enforcer.service';
 import { budgetCutFrames, streamedChars } from '../budget/stream-cut';
-import { endSseWith, writeSse, writeSseHead } from '../common/sse';
+import { endSseWith, flushSseHead, writeSse, writeSseHead } from '../common/sse';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
 import { FirewallService } from '../firewall/firewall.service';
 import { AnswerCollector, answerText, IrStreamRestorer, restoreResponse } from '../firewall/restore';
@@ -288,7 +288,9 @@ export class ProxyService {
     const { req, reply } = r;
     reply.hijack();
     const out = reply.raw;
-    writeSseHead(out);
+    // The provider's first chunk is here already: what it gives goes out in this turn, with the head.
+    const chunkWaiting = res.body.pending;
+    writeSseHead(out, chunkWaiting);
     req.sluice.firstByteAt = performance.now();
     const answer = new AnswerCollector();
     const steps =
@@ -307,6 +309,9 @@ export class ProxyService {
           last = [data];
           break;
         }
+        // A first chunk that gave nothing to send (a partial event): the head goes out alone now,
+        // as the timer writeSseHead did not arm would have sent it.
+        if (data.length === 0 && chunkWaiting && !out.writableEnded) flushSseHead(out);
         await writeSse(out, data);
       }
       last.push(steps.end());
@@ -427,7 +432,8 @@ export class ProxyService {
     }
     reply.hijack();
     const out = reply.raw;
-    writeSseHead(out);
+    // The loopback's events are all here: the first goes out in this turn.
+    writeSseHead(out, true);
     req.sluice.firstByteAt = performance.now();
     const encoder = codec.createStreamEncoder({
       model: route.requested,

@@ -304,7 +304,7 @@ export class ResponsesService {
   }
 
   private async pipeStream(res: UpstreamReply, req: GatewayRequest, reply: GatewayReply): Promise<void> {
-    const out = this.startSse(req, reply);
+    const out = this.startSse(req, reply, res.body.pending);
     const parser = new SseParser();
     const observe = (events: SseEvent[]): void => {
       for (const ev of events) this.observePassthrough(req.sluice, ev);
@@ -388,7 +388,8 @@ export class ResponsesService {
     reply: GatewayReply,
     mapping: ReadonlyMap<string, string> | null,
   ): Promise<void> {
-    const out = this.startSse(req, reply);
+    // The opening events go out at once, or with the provider's chunk already waiting.
+    const out = this.startSse(req, reply, true);
     const parser = new SseParser();
     const restorer = mapping ? new IrStreamRestorer(mapping) : null;
     const answer = new AnswerCollector();
@@ -500,7 +501,7 @@ export class ResponsesService {
       await reply.status(200).send(response);
       return;
     }
-    const out = this.startSse(req, reply);
+    const out = this.startSse(req, reply, true);
     const encoder = new ResponsesStreamEncoder(opts);
     let kept = false;
     const events = loopbackStream(res);
@@ -519,10 +520,11 @@ export class ResponsesService {
 
   // ---------------------------------------------------------------- SSE
 
-  private startSse(req: GatewayRequest, reply: GatewayReply): ServerResponse {
+  /** `eventNow`: an event is written at once (see `writeSseHead`). */
+  private startSse(req: GatewayRequest, reply: GatewayReply, eventNow: boolean): ServerResponse {
     reply.hijack();
     const out = reply.raw;
-    writeSseHead(out);
+    writeSseHead(out, eventNow);
     req.sluice.firstByteAt = performance.now();
     return out;
   }
