@@ -159,7 +159,12 @@ export function admitLocally(
 /** Counts an admitted request in flight, holding its estimate reserved. */
 export function startLocally(local: LocalLease, reserveAmount = 0n): LocalLease {
   if (reserveAmount < 0n) throw new BudgetError('budget_invalid', 'a reservation must not be negative');
-  return { ...local, reservedAmount: local.reservedAmount + reserveAmount, inFlight: local.inFlight + 1 };
+  return {
+    lease: local.lease,
+    usedAmount: local.usedAmount,
+    reservedAmount: local.reservedAmount + reserveAmount,
+    inFlight: local.inFlight + 1,
+  };
 }
 
 /**

@@ -240,7 +240,9 @@ export class Scanner {
 
   private collect(text: string): RawMatch[] {
     const out: RawMatch[] = [];
-    this.ctx = { ...this.ctx, memo: new Map() };
+    // The memo is per scan; detectors use it only while the scan runs, so one Map is cleared, not
+    // a context and a Map made per scan.
+    if (this.ctx.memo.size > 0) this.ctx.memo.clear();
     const n = text.length;
     let prevWord = false;
     // The only per-character work: a table lookup. Detectors run at token starts and at the few

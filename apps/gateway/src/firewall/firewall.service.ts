@@ -152,7 +152,7 @@ export class FirewallService {
   inspectResponse(text: string, req: GatewayRequest): void {
     const policy = this.policyFor(req);
     if (policy.mode === 'off' || text === '') return;
-    const decision = decide(this.scanner.scan(text), { ...policy, mode: 'monitor' });
+    const decision = decide(this.scanner.scan(text), monitorOnly(policy));
     this.audit(req, decision.audit, 'response');
   }
 
@@ -171,4 +171,16 @@ export class FirewallService {
       });
     }
   }
+}
+
+/** Each policy's monitor-only twin, made once (a spread per response cost more than the scan's bookkeeping). */
+const MONITOR_ONLY = new WeakMap<FirewallPolicy, FirewallPolicy>();
+
+function monitorOnly(policy: FirewallPolicy): FirewallPolicy {
+  let twin = MONITOR_ONLY.get(policy);
+  if (twin === undefined) {
+    twin = { ...policy, mode: 'monitor' };
+    MONITOR_ONLY.set(policy, twin);
+  }
+  return twin;
 }

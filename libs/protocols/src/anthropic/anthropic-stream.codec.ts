@@ -254,7 +254,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
           d.stop_reason !== undefined && d.stop_reason !== null
             ? stopFromAnthropic(d.stop_reason, d.stop_sequence)
             : undefined;
-        out.push({ type: 'message_delta', ...(stop ? { stopReason: stop } : {}), usage: this.usage });
+        out.push(
+          stop
+            ? { type: 'message_delta', stopReason: stop, usage: this.usage }
+            : { type: 'message_delta', usage: this.usage },
+        );
         break;
       }
       case 'message_stop':

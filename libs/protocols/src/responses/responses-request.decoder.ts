@@ -612,13 +612,12 @@ export const decodeResponsesRequest = (
     system: b.system,
     messages: b.messages,
     tools,
-    sampling: {
-      ...(temperature !== undefined ? { temperature } : {}),
-      ...(topP !== undefined ? { topP } : {}),
-    },
+    sampling: {},
     stream,
     extras,
   };
+  if (temperature !== undefined) ir.sampling.temperature = temperature;
+  if (topP !== undefined) ir.sampling.topP = topP;
   if (toolChoice) ir.toolChoice = toolChoice;
   if (parallel !== undefined) ir.parallelToolCalls = parallel;
   if (maxOutputTokens !== undefined) ir.maxOutputTokens = maxOutputTokens;
@@ -631,5 +630,7 @@ export const decodeResponsesRequest = (
 
   const store = typeof body.store === 'boolean' ? body.store : true;
   const prev = typeof body.previous_response_id === 'string' ? body.previous_response_id : undefined;
-  return { ir, toolNames: st.names, store, ...(prev !== undefined ? { previousResponseId: prev } : {}) };
+  const decoded: ResponsesDecoded = { ir, toolNames: st.names, store };
+  if (prev !== undefined) decoded.previousResponseId = prev;
+  return decoded;
 };
