@@ -1,3 +1,4 @@
+import { isoTime } from './iso-time';
 import { uuidv7 } from './uuid7';
 import { z } from 'zod';
 
@@ -45,7 +46,7 @@ export function makeEnvelope<TType extends string, TData>(fields: {
     id: fields.id ?? newEventId(),
     type: fields.type,
     subject: fields.subject,
-    occurredAt: (fields.occurredAt ?? new Date()).toISOString(),
+    occurredAt: isoTime(fields.occurredAt !== undefined ? fields.occurredAt.getTime() : Date.now()),
     producer: fields.producer,
     correlationId: fields.correlationId ?? null,
     data: fields.data,

@@ -1,5 +1,6 @@
 export { envelopeSchema, makeEnvelope, newEventId, type EventEnvelope } from './envelope';
 export { uuidv7 } from './uuid7';
+export { isoTime } from './iso-time';
 export {
   USAGE_RECORDED_V1,
   usageRecordedV1Schema,

@@ -1,6 +1,13 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { makeEnvelope, Outbox, USAGE_RECORDED_V1, ZERO_USAGE, type UsageRecordedV1 } from '@sluice/events';
+import {
+  isoTime,
+  makeEnvelope,
+  Outbox,
+  USAGE_RECORDED_V1,
+  ZERO_USAGE,
+  type UsageRecordedV1,
+} from '@sluice/events';
 import { warmTokenizer } from '@sluice/protocols';
 import type { RequestContext } from '../common/request-context';
 import { GATEWAY_RUNTIME, type GatewayRuntime } from '../gateway.runtime';
@@ -115,7 +122,7 @@ export class UsageRecorder implements OnModuleInit, OnApplicationShutdown {
       errorCode: ctx.errorCode,
       usage: ctx.usage ?? ZERO_USAGE,
       rawUsage: ctx.rawUsage,
-      receivedAt: new Date(ctx.receivedAtMs).toISOString(),
+      receivedAt: isoTime(ctx.receivedAtMs),
       latencyMs: round3(now - ctx.startedAt),
       ttfbMs: ctx.firstByteAt === null ? null : round3(ctx.firstByteAt - ctx.startedAt),
       firewall: ctx.firewall,
