@@ -16,6 +16,7 @@ import {
   type BudgetView,
   type LocalLease,
   type LocalPrice,
+  type SpendLease,
 } from '@sluice/budgets';
 import type { NormalizedUsage } from '@sluice/events';
 import { makeError, ProtocolError, resolveModelProfile } from '@sluice/protocols';
@@ -288,7 +289,7 @@ export class BudgetEnforcer implements OnModuleInit, OnApplicationShutdown {
   // ------------------------------------------------------------------------------------- ledger syncs
 
   private expiringMs(h: HeldBudget, now: number): number {
-    return h.local.lease ? Date.parse(h.local.lease.expiresAt) - now : Number.POSITIVE_INFINITY;
+    return h.local.lease ? expiresAtMs(h.local.lease) - now : Number.POSITIVE_INFINITY;
   }
 
   private async budgetsFor(teamId: string, keyId: string | null): Promise<BudgetView[]> {
@@ -452,4 +453,16 @@ function headroomOf(view: BudgetView): bigint {
 function released(reserved: bigint, accrued: bigint, delta: bigint, completed: boolean): bigint {
   const left = reserved > accrued ? reserved - accrued : 0n;
   return completed || delta >= left ? left : delta;
+}
+
+/** Each lease's expiry as epoch milliseconds, parsed once (it was a Date.parse per request). */
+const EXPIRY_MS = new WeakMap<SpendLease, number>();
+
+function expiresAtMs(lease: SpendLease): number {
+  let ms = EXPIRY_MS.get(lease);
+  if (ms === undefined) {
+    ms = Date.parse(lease.expiresAt);
+    EXPIRY_MS.set(lease, ms);
+  }
+  return ms;
 }

@@ -107,10 +107,11 @@ export class ProxyService {
     ctx.modelRequested = model;
     const route = this.router.resolve(model);
     ctx.modelServed = route.served;
-    const ir = getCodec(client).decodeRequest(body, {
-      ...(input.pathModel !== undefined ? { model: input.pathModel } : {}),
-      ...(input.pathStream !== undefined ? { stream: input.pathStream } : {}),
-    });
+    // Options without conditional spreads (~100 ns each in V8, per request).
+    const from: { model?: string; stream?: boolean } = {};
+    if (input.pathModel !== undefined) from.model = input.pathModel;
+    if (input.pathStream !== undefined) from.stream = input.pathStream;
+    const ir = getCodec(client).decodeRequest(body, from);
     ctx.stream = ir.stream;
     tapResponse(req, reply, ir);
     if (ir.messages.length === 0) {
@@ -269,10 +270,7 @@ export class ProxyService {
 
   private async relayJson(res: UpstreamReply, r: Relay): Promise<void> {
     const { text, parsed } = await readUpstreamJson(res);
-    const ir = getCodec(r.target).decodeResponse(parsed, {
-      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
-      model: r.route.served,
-    });
+    const ir = getCodec(r.target).decodeResponse(parsed, decodeOptions(r));
     recordUsage(r.req.sluice, ir.usage);
     // What the provider wrote, before placeholders are turned back into the client's values.
     this.firewall.inspectResponse(noteAnswer(r.req.sluice, answerText(ir)), r.req);
@@ -395,10 +393,7 @@ export class ProxyService {
   }
 
   private streamDecoder(r: Relay): StreamDecoder {
-    return getCodec(r.target).createStreamDecoder({
-      ...(r.prepared.tools ? { tools: r.prepared.tools } : {}),
-      model: r.route.served,
-    });
+    return getCodec(r.target).createStreamDecoder(decodeOptions(r));
   }
 
   private observe(req: GatewayRequest, events: readonly IrStreamEvent[], answer?: AnswerCollector): void {
@@ -452,4 +447,9 @@ export class ProxyService {
     recordUsage(req.sluice, res.usage);
     out.end(encoder.end().map(serializeSseEvent).join(''));
   }
+}
+
+/** How the provider's answer is decoded: the model served, and the tools when the request had any. */
+function decodeOptions(r: Relay): { tools?: NonNullable<Relay['prepared']['tools']>; model: string } {
+  return r.prepared.tools ? { tools: r.prepared.tools, model: r.route.served } : { model: r.route.served };
 }
