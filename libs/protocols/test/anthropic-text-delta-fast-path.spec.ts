@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import {
   AnthropicStreamDecoder,
   AnthropicStreamEncoder,
+  plainSmallEvent,
   plainTextDelta,
 } from '../src/anthropic/anthropic-stream.codec';
 import type { IrStreamEvent } from '../src/ir/stream';
@@ -69,6 +70,21 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
         }),
       ),
       fc.constant(event('ping', { type: 'ping' })),
+      // Near misses of the small events' fast path: each goes to JSON.parse (or is refused by it).
+      fc
+        .tuple(
+          fc.constantFrom('0', '1', '2', '01', '00', '-1', '1.0', '123456789', '1234567890', ''),
+          fc.constantFrom('}', ',"x":1}', ' }', '}\n', '}}'),
+        )
+        .map(([index, tail]) => ({
+          event: 'content_block_stop',
+          data: `{"type":"content_block_stop","index":${index}${tail}`,
+        })),
+      fc.constantFrom<SseEvent>(
+        { event: 'ping', data: '{"type":"ping","x":1}' },
+        { event: 'ping', data: '{"type":"ping" }' },
+        { event: 'message_stop', data: '{"type":"message_stop","x":1}' },
+      ),
     );
     const start = event('message_start', {
       type: 'message_start',
@@ -100,6 +116,11 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
       const parsed = JSON.parse(e.data) as { index: number; delta: { text: string } };
       assert.deepStrictEqual(plainTextDelta(e.data), { index: parsed.index, text: parsed.delta.text });
     }
+    // ping, content_block_stop and message_stop: read without JSON.parse too.
+    for (const e of events.filter((x) =>
+      ['ping', 'content_block_stop', 'message_stop'].includes(x.event ?? ''),
+    ))
+      assert.deepStrictEqual(plainSmallEvent(e.data), JSON.parse(e.data));
     assert.deepStrictEqual(decode(events), decode(parsedWhole(events)));
   });
 });

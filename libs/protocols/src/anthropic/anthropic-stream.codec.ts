@@ -74,6 +74,30 @@ export const plainTextDelta = (data: string): { index: number; text: string } | 
   return { index, text: literal.value };
 };
 
+const BLOCK_STOP_HEAD = '{"type":"content_block_stop","index":';
+
+/**
+ * `ping`, `message_stop` and `content_block_stop` exactly as Anthropic writes them (`{"type":"ping"}`,
+ * `{"type":"message_stop"}`, `{"type":"content_block_stop","index":N}`), read without JSON.parse;
+ * null for anything else (then parsed whole, as before). Three of the six events a stream's text
+ * answer has besides its deltas.
+ */
+export const plainSmallEvent = (
+  data: string,
+): { type: 'ping' } | { type: 'message_stop' } | { type: 'content_block_stop'; index: number } | null => {
+  if (data === '{"type":"ping"}') return { type: 'ping' };
+  if (data === '{"type":"message_stop"}') return { type: 'message_stop' };
+  if (data.indexOf(BLOCK_STOP_HEAD) !== 0) return null;
+  const first = BLOCK_STOP_HEAD.length;
+  let i = first;
+  let index = 0;
+  for (let c = data.charCodeAt(i); c >= 48 && c <= 57; c = data.charCodeAt(++i))
+    index = index * 10 + (c - 48);
+  const digits = i - first;
+  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return null;
+  return i === data.length - 1 && data.charCodeAt(i) === 125 ? { type: 'content_block_stop', index } : null;
+};
+
 interface OpenBlock {
   irIndex: number;
   /** Custom tool sent upstream as a function: its `{"input": …}` JSON is collected, then emitted as raw input. */
@@ -100,6 +124,14 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       return block
         ? [{ type: 'block_delta', index: block.irIndex, delta: { type: 'text', text: text.text } }]
         : [];
+    }
+    // The small events every stream has, as Anthropic writes them, without JSON.parse.
+    const plain = plainSmallEvent(ev.data);
+    if (plain !== null) {
+      const out: IrStreamEvent[] = [];
+      if (plain.type === 'content_block_stop') this.blockStop(plain.index, out);
+      else if (plain.type === 'message_stop') this.messageStop(out);
+      return out; // ping
     }
     let data: unknown;
     try {
@@ -224,29 +256,9 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         }
         break;
       }
-      case 'content_block_stop': {
-        const idx = num(data.index) ?? 0;
-        const block = this.blocks.get(idx);
-        if (!block) break;
-        this.blocks.delete(idx);
-        if (block.customJson !== undefined) {
-          let input = block.customJson;
-          try {
-            const parsed = JSON.parse(block.customJson) as unknown;
-            if (isObj(parsed) && typeof parsed.input === 'string') input = parsed.input;
-          } catch {
-            // keep raw
-          }
-          if (input !== '')
-            out.push({
-              type: 'block_delta',
-              index: block.irIndex,
-              delta: { type: 'custom_input', text: input },
-            });
-        }
-        out.push({ type: 'block_stop', index: block.irIndex });
+      case 'content_block_stop':
+        this.blockStop(num(data.index) ?? 0, out);
         break;
-      }
       case 'message_delta': {
         const d = objOrEmpty(data.delta);
         if (isObj(data.usage)) this.usage = mergeUsage(this.usage, data.usage);
@@ -262,9 +274,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         break;
       }
       case 'message_stop':
-        this.stopped = true;
-        this.finished = true;
-        out.push(...this.closeAll(), { type: 'message_stop' });
+        this.messageStop(out);
         break;
       case 'error': {
         this.finished = true;
@@ -277,6 +287,35 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         break; // ping and future events
     }
     return out;
+  }
+
+  /** `content_block_stop` of the upstream block `idx`: a custom tool's collected input, then the stop. */
+  private blockStop(idx: number, out: IrStreamEvent[]): void {
+    const block = this.blocks.get(idx);
+    if (!block) return;
+    this.blocks.delete(idx);
+    if (block.customJson !== undefined) {
+      let input = block.customJson;
+      try {
+        const parsed = JSON.parse(block.customJson) as unknown;
+        if (isObj(parsed) && typeof parsed.input === 'string') input = parsed.input;
+      } catch {
+        // keep raw
+      }
+      if (input !== '')
+        out.push({
+          type: 'block_delta',
+          index: block.irIndex,
+          delta: { type: 'custom_input', text: input },
+        });
+    }
+    out.push({ type: 'block_stop', index: block.irIndex });
+  }
+
+  private messageStop(out: IrStreamEvent[]): void {
+    this.stopped = true;
+    this.finished = true;
+    out.push(...this.closeAll(), { type: 'message_stop' });
   }
 
   private closeAll(): IrStreamEvent[] {
