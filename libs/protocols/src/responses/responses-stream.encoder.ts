@@ -600,14 +600,17 @@ export class ResponsesStreamWriter {
 
   // ---------------------------------------------------------------- blocks
 
-  private addItem(item: ResponsesOutputItem, out: ResponsesStreamEvent[]): number {
+  /** `itemJson`: the item's JSON as it stands, when the caller has a template for it. */
+  private addItem(item: ResponsesOutputItem, out: ResponsesStreamEvent[], itemJson?: () => string): number {
     const outputIndex = this.output.length;
     this.output.push(item);
-    this.emit(out, {
-      type: 'response.output_item.added',
-      output_index: outputIndex,
-      item: this.carried(item),
-    });
+    this.emit(
+      out,
+      { type: 'response.output_item.added', output_index: outputIndex, item: this.carried(item) },
+      itemJson &&
+        ((seq) =>
+          `{"type":"response.output_item.added","output_index":${outputIndex},"item":${itemJson()},"sequence_number":${seq}}`),
+    );
     return outputIndex;
   }
 
@@ -692,16 +695,27 @@ export class ResponsesStreamWriter {
       content: [],
       role: 'assistant',
     };
-    const outputIndex = this.addItem(item, out);
+    // The two opening events as templates (what JSON.stringify gives for them; the property test holds it).
+    const id = JSON.stringify(item.id);
+    const outputIndex = this.addItem(
+      item,
+      out,
+      () => `{"id":${id},"type":"message","status":"in_progress","content":[],"role":"assistant"}`,
+    );
     const part: ResponsesOutputText = { type: 'output_text', annotations: [], logprobs: [], text: '' };
     item.content.push(part);
-    this.emit(out, {
-      type: 'response.content_part.added',
-      item_id: item.id,
-      output_index: outputIndex,
-      content_index: 0,
-      part: this.carried(part),
-    });
+    this.emit(
+      out,
+      {
+        type: 'response.content_part.added',
+        item_id: item.id,
+        output_index: outputIndex,
+        content_index: 0,
+        part: this.carried(part),
+      },
+      (seq) =>
+        `{"type":"response.content_part.added","item_id":${id},"output_index":${outputIndex},"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""},"sequence_number":${seq}}`,
+    );
     const open: Extract<OpenBlock, { kind: 'message' }> = { kind: 'message', outputIndex, item, part };
     this.blocks.set(index, open);
     return open;
