@@ -3,7 +3,7 @@ import type { IrStreamEvent } from '../ir/stream';
 import type { IrError } from '../ir/error';
 import { emptyUsage, type IrStopReason, type IrUsage } from '../ir/response';
 import type { SseEvent } from '../sse/sse-event';
-import { isObj, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
+import { isObj, jsonString, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { toAnthropicToolId } from '../common/ids';
 import { anthropicErrorBody, errorFromAnthropic } from '../errors/error-shapes';
 import { IR_TO_ANTHROPIC_STOP, stopFromAnthropic } from '../mapping/stop-reasons';
@@ -464,7 +464,7 @@ export class AnthropicStreamEncoder implements StreamEncoder {
             // The commonest event, written as text: what jsonEvent gives for the same object.
             out.push({
               event: 'content_block_delta',
-              data: `{"type":"content_block_delta","index":${JSON.stringify(entry.index)},"delta":{"type":"text_delta","text":${JSON.stringify(d.text)}}}`,
+              data: `{"type":"content_block_delta","index":${JSON.stringify(entry.index)},"delta":{"type":"text_delta","text":${jsonString(d.text)}}}`,
             });
             break;
           case 'thinking':

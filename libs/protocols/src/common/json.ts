@@ -142,3 +142,17 @@ export const newId = (prefix: string): string => {
   const rand = randomUUID().replace(/-/g, '').slice(0, 24);
   return `${prefix}${rand}${counter.toString(16).padStart(6, '0')}`;
 };
+
+/**
+ * `JSON.stringify(s)` for a string: the string in quotes when nothing in it needs escaping (no
+ * control character, quote, backslash or surrogate), checked here in a loop; else JSON.stringify.
+ * JSON.stringify's own cost per call (~140 ns in node 20 on the bench machine, 3.5 ns a character
+ * more) was most of writing a streamed text delta's frame.
+ */
+export const jsonString = (s: string): string => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+};

@@ -2,7 +2,7 @@ import type { DecodeResponseOptions, EncodeStreamOptions, StreamDecoder, StreamE
 import type { IrBlockStart, IrStreamEvent } from '../ir/stream';
 import type { IrStopReason, IrUsage } from '../ir/response';
 import type { SseEvent } from '../sse/sse-event';
-import { arr, isObj, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
+import { arr, isObj, jsonString, jsonStringAt, newId, num, objOrEmpty, str, type Obj } from '../common/json';
 import { toOpenAiToolId } from '../common/ids';
 import { clientCallId } from './chat-call-id-seal';
 import { errorFromOpenAi, openAiErrorBody } from '../errors/error-shapes';
@@ -292,7 +292,7 @@ export class OpenAiChatStreamEncoder implements StreamEncoder {
         const d = ev.delta;
         switch (d.type) {
           case 'text':
-            if (d.text !== '') out.push(this.chunkOf(`{"content":${JSON.stringify(d.text)}}`));
+            if (d.text !== '') out.push(this.chunkOf(`{"content":${jsonString(d.text)}}`));
             break;
           case 'thinking':
             // Non-standard but widely understood by Chat clients of reasoning servers.

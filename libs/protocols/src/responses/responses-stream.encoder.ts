@@ -8,7 +8,7 @@ import type { IrBlockDelta, IrBlockStart, IrStreamEvent } from '../ir/stream';
 import type { EncodeStreamOptions, StreamEncoder } from '../ir/codec';
 import type { SseEvent } from '../sse/sse-event';
 import { jsonEvent } from '../sse/sse-serializer';
-import { cloneJson, isObj } from '../common/json';
+import { cloneJson, isObj, jsonString } from '../common/json';
 import { CustomInputExtractor } from './custom-input-extractor';
 import { sealReasoning } from './reasoning-envelope';
 import { ToolNamespaceMap } from './tool-namespaces';
@@ -241,6 +241,13 @@ const isTextFormat = (f: unknown): boolean => {
   return keys.length === 1 && keys[0] === 'type' && (f as { type: unknown }).type === 'text';
 };
 
+/** A finite number as JSON.stringify writes it (String gives the same); anything else goes to it. */
+const numberJson = (n: number): string => (Number.isFinite(n) ? String(n) : json(n));
+
+/** `null`, or JSON.stringify of the value. */
+const nullOr = (v: unknown): string =>
+  v === null ? 'null' : typeof v === 'number' ? numberJson(v) : json(v);
+
 const isEmpty = (o: object): boolean => {
   for (const _ in o) return false;
   return true;
@@ -464,13 +471,13 @@ export class ResponsesStreamWriter {
         head = {
           itemId,
           outputIndex,
-          json: `{"type":"response.output_text.delta","item_id":${JSON.stringify(itemId)},"output_index":${outputIndex},"content_index":0,"delta":`,
+          json: `{"type":"response.output_text.delta","item_id":${jsonString(itemId)},"output_index":${outputIndex},"content_index":0,"delta":`,
         };
         this.textDeltaHead = head;
       }
       sink(
         'response.output_text.delta',
-        `${head.json}${JSON.stringify(text)},"logprobs":[],"sequence_number":${seq}}`,
+        `${head.json}${jsonString(text)},"logprobs":[],"sequence_number":${seq}}`,
       );
       return;
     }
@@ -517,10 +524,10 @@ export class ResponsesStreamWriter {
   private responseObjectJson(): string {
     const echo = (this.echoJson ??= echoMembers(this.echo));
     return (
-      `{"id":${JSON.stringify(this.responseId ?? '')},"object":"response","created_at":${JSON.stringify(this.createdAt ?? 0)},` +
-      `"status":"${this.status}","completed_at":${JSON.stringify(this.completedAt)},"error":${JSON.stringify(this.error)},` +
-      `"incomplete_details":${JSON.stringify(this.incomplete)},${echo.head},"model":${JSON.stringify(this.model)},` +
-      `"output":${this.outputJson()},${echo.mid},"usage":${JSON.stringify(this.usageObject())},${echo.tail}}`
+      `{"id":${jsonString(this.responseId ?? '')},"object":"response","created_at":${numberJson(this.createdAt ?? 0)},` +
+      `"status":"${this.status}","completed_at":${nullOr(this.completedAt)},"error":${nullOr(this.error)},` +
+      `"incomplete_details":${nullOr(this.incomplete)},${echo.head},"model":${jsonString(this.model)},` +
+      `"output":${this.outputJson()},${echo.mid},"usage":${nullOr(this.usageObject())},${echo.tail}}`
     );
   }
 
@@ -696,7 +703,7 @@ export class ResponsesStreamWriter {
       role: 'assistant',
     };
     // The two opening events as templates (what JSON.stringify gives for them; the property test holds it).
-    const id = JSON.stringify(item.id);
+    const id = jsonString(item.id);
     const outputIndex = this.addItem(
       item,
       out,
@@ -955,8 +962,8 @@ export class ResponsesStreamWriter {
   private messageDone(b: Extract<OpenBlock, { kind: 'message' }>): void {
     const sink = this.sink!;
     b.item.status = 'completed';
-    const head = `"item_id":${JSON.stringify(b.item.id)},"output_index":${b.outputIndex},"content_index":0`;
-    const text = JSON.stringify(b.part.text);
+    const head = `"item_id":${jsonString(b.item.id)},"output_index":${b.outputIndex},"content_index":0`;
+    const text = jsonString(b.part.text);
     const part = `{"type":"output_text","annotations":${JSON.stringify(b.part.annotations)},"logprobs":${JSON.stringify(b.part.logprobs)},"text":${text}}`;
     sink(
       'response.output_text.done',
@@ -966,7 +973,7 @@ export class ResponsesStreamWriter {
       'response.content_part.done',
       `{"type":"response.content_part.done",${head},"part":${part},"sequence_number":${this.seq++}}`,
     );
-    const item = `{"id":${JSON.stringify(b.item.id)},"type":"message","status":"completed","content":[${part}],"role":"assistant"}`;
+    const item = `{"id":${jsonString(b.item.id)},"type":"message","status":"completed","content":[${part}],"role":"assistant"}`;
     this.itemJson[b.outputIndex] = item;
     sink(
       'response.output_item.done',
