@@ -102,6 +102,16 @@ describe('direct lane', { timeout: 120_000 }, () => {
         body: '{"constructor":{"prototype":{}}}',
       },
       {
+        name: 'prototype poisoning, escaped',
+        path: '/v1/chat/completions',
+        body: '{"\\u005f_proto__":{"admin":true},"model":"loopback"}',
+      },
+      {
+        name: 'constructor poisoning, escaped',
+        path: '/v1/chat/completions',
+        body: '{"constructo\\u0072":{"prototype":{}},"model":"loopback"}',
+      },
+      {
         name: 'too large',
         path: '/v1/chat/completions',
         body: JSON.stringify({ ...chat, pad: 'x'.repeat(5000) }),
