@@ -106,7 +106,7 @@ export async function createGatewayApp(rt: GatewayRuntime): Promise<NestFastifyA
       )
         return JSON.parse(text) as unknown;
       let out: unknown;
-      void parser(null as never, text as never, (err, value) => {
+      void parser(null as never, text, (err, value) => {
         if (err) throw err;
         out = value;
       });
