@@ -248,6 +248,19 @@ const numberJson = (n: number): string => (Number.isFinite(n) ? String(n) : json
 const nullOr = (v: unknown): string =>
   v === null ? 'null' : typeof v === 'number' ? numberJson(v) : json(v);
 
+/** The usage as `usageToResponses` makes it (its members in that order), written out; null while in progress. */
+const usageJson = (u: ResponsesResponse['usage']): string => {
+  if (u === null) return 'null';
+  const d = u.input_tokens_details;
+  const write =
+    d.cache_write_tokens === undefined ? '' : `,"cache_write_tokens":${numberJson(d.cache_write_tokens)}`;
+  return (
+    `{"input_tokens":${numberJson(u.input_tokens)},"input_tokens_details":{"cached_tokens":${numberJson(d.cached_tokens)}${write}},` +
+    `"output_tokens":${numberJson(u.output_tokens)},"output_tokens_details":{"reasoning_tokens":${numberJson(u.output_tokens_details.reasoning_tokens)}},` +
+    `"total_tokens":${numberJson(u.total_tokens)}}`
+  );
+};
+
 const isEmpty = (o: object): boolean => {
   for (const _ in o) return false;
   return true;
@@ -527,7 +540,7 @@ export class ResponsesStreamWriter {
       `{"id":${jsonString(this.responseId ?? '')},"object":"response","created_at":${numberJson(this.createdAt ?? 0)},` +
       `"status":"${this.status}","completed_at":${nullOr(this.completedAt)},"error":${nullOr(this.error)},` +
       `"incomplete_details":${nullOr(this.incomplete)},${echo.head},"model":${jsonString(this.model)},` +
-      `"output":${this.outputJson()},${echo.mid},"usage":${nullOr(this.usageObject())},${echo.tail}}`
+      `"output":${this.outputJson()},${echo.mid},"usage":${usageJson(this.usageObject())},${echo.tail}}`
     );
   }
 

@@ -5,6 +5,7 @@ import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import type { IrRequest } from '../../src/ir/request';
 import type { IrStreamEvent } from '../../src/ir/stream';
+import type { IrUsage } from '../../src/ir/response';
 import type { SseEvent } from '../../src/sse/sse-event';
 import { serializeSse } from '../../src/sse/sse-serializer';
 import {
@@ -113,7 +114,7 @@ const request: IrRequest = {
   extras: { native: {}, dropped: [] },
 };
 
-const toIr = (blocks: Block[], end: string): IrStreamEvent[] => {
+const toIr = (blocks: Block[], end: string, u: IrUsage = usage()): IrStreamEvent[] => {
   const ev: IrStreamEvent[] = [{ type: 'message_start', id: 'msg_x', model: 'm' }];
   blocks.forEach((b, index) => {
     switch (b.kind) {
@@ -158,7 +159,7 @@ const toIr = (blocks: Block[], end: string): IrStreamEvent[] => {
     return [...ev, { type: 'error', error: { status: 500, kind: 'server_error', message: 'boom' } }];
   return [
     ...ev,
-    { type: 'message_delta', stopReason: { kind: end as 'end_turn' }, usage: usage() },
+    { type: 'message_delta', stopReason: { kind: end as 'end_turn' }, usage: u },
     { type: 'message_stop' },
   ];
 };
@@ -263,7 +264,12 @@ describe('Responses stream encoder (serialize at once)', () => {
         ending,
         fc.boolean(),
         fc.option(echoedBody),
-        (blocks, end, begin, body) => {
+        fc.record({
+          cacheReadTokens: fc.nat(1000),
+          cacheWriteTokens: fc.oneof(fc.constant(0), fc.nat(1000)),
+          reasoningTokens: fc.nat(1000),
+        }),
+        (blocks, end, begin, body, counts) => {
           const opts = { request, nowSec: () => NOW_SEC, ...(body !== null ? { requestBody: body } : {}) };
           // The encoder's writer carries live objects, serialized as each event is emitted; a later
           // delta must not show up in an earlier event (item added, part added, response.created).
@@ -278,7 +284,7 @@ describe('Responses stream encoder (serialize at once)', () => {
             text += asText.beginText();
             copies.push(...responsesSseEvents(copying.begin()));
           }
-          for (const e of toIr(blocks, end)) {
+          for (const e of toIr(blocks, end, usage(counts))) {
             live.push(...encoder.push(e));
             text += asText.pushText(e);
             copies.push(...responsesSseEvents(copying.push(e)));
