@@ -322,8 +322,9 @@ export class ProxyService {
         );
       }
     } finally {
-      this.firewall.inspectResponse(noteAnswer(req.sluice, answer.text()), req);
       endSseWith(out, last);
+      // The answer's scan only records (for the usage event, written at close): after the write.
+      this.firewall.inspectResponse(noteAnswer(req.sluice, answer.text()), req);
     }
   }
 

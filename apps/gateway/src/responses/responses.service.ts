@@ -400,6 +400,7 @@ export class ResponsesService {
     const encoder = new ResponsesStreamEncoder(opts);
     const writer = encoder.writer;
     let kept = false;
+    let keepPending = false;
     // The frames of one upstream chunk go out in one write.
     let frames = '';
     const collect = (irEvents: IrStreamEvent[], closing: boolean): void => {
@@ -407,12 +408,16 @@ export class ResponsesService {
       answer.add(irEvents);
       for (const ev of restorer ? restorer.apply(irEvents) : irEvents) frames += encoder.pushText(ev);
       if (closing) frames += encoder.endText();
-      // Kept before the terminal event goes out (in memory at once, its row written in the
-      // background): a client may continue from it the moment it arrives.
-      if (writer.done && !kept) {
-        kept = true;
-        this.keep(req, t, () => writer.final());
-      }
+      if (writer.done && !kept) kept = keepPending = true;
+    };
+    // The finished response is kept right after the write that carries its terminal event, in the
+    // same turn of the event loop (in memory at once, its row written in the background): a client
+    // that continues from it the moment the event arrives is served only after this turn, so it
+    // finds it, and the response's serialization for the store is not on the client's wait.
+    const keepIfDone = (): void => {
+      if (!keepPending) return;
+      keepPending = false;
+      this.keep(req, t, () => writer.final());
     };
     const take = (): string => {
       const text = frames;
@@ -434,7 +439,9 @@ export class ResponsesService {
         }
         // The provider has finished: this chunk's events join the end instead of a write of their own.
         if (res.body.complete) break;
-        await writeSse(out, take());
+        const written = writeSse(out, take());
+        keepIfDone();
+        await written;
         if (out.destroyed) return;
       }
       for (const ev of parser.end()) collect(decoder.push(ev), false);
@@ -450,8 +457,10 @@ export class ResponsesService {
         }
       }
     } finally {
-      this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
       endSseWith(out, [...last, take()]);
+      keepIfDone();
+      // The answer's scan only records (for the usage event, written at close): after the write.
+      this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
     }
   }
 
