@@ -287,8 +287,9 @@ export class ProxyService {
     reply.hijack();
     const out = reply.raw;
     // The provider's first chunk is here already: what it gives goes out in this turn, with the head.
-    const chunkWaiting = res.body.pending;
-    writeSseHead(out, chunkWaiting);
+    // True until the head has gone out with the first chunk's output or alone.
+    let headWaits = res.body.pending;
+    writeSseHead(out, headWaits);
     req.sluice.firstByteAt = performance.now();
     const answer = new AnswerCollector();
     const steps =
@@ -308,8 +309,11 @@ export class ProxyService {
           break;
         }
         // A first chunk that gave nothing to send (a partial event): the head goes out alone now,
-        // as the timer writeSseHead did not arm would have sent it.
-        if (data.length === 0 && chunkWaiting && !out.writableEnded) flushSseHead(out);
+        // as the timer writeSseHead did not arm would have sent it (once: later empty chunks write nothing).
+        if (headWaits) {
+          headWaits = false;
+          if (data.length === 0 && !out.writableEnded) flushSseHead(out);
+        }
         await writeSse(out, data);
       }
       last.push(steps.end());

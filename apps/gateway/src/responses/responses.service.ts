@@ -458,7 +458,15 @@ export class ResponsesService {
       }
     } finally {
       endSseWith(out, [...last, take()]);
-      keepIfDone();
+      try {
+        keepIfDone();
+      } catch (err) {
+        // As inside the stream: the answer is sent; only continuing from it will not find it.
+        this.rt.logger.error(
+          { requestId: req.id, err: (err as Error).message },
+          'keeping the response failed',
+        );
+      }
       // The answer's scan only records (for the usage event, written at close): after the write.
       this.firewall.inspectResponse(tap.noteAnswer(req.sluice, answer.text()), req);
     }
