@@ -18,17 +18,15 @@ export function writeSseHead(res: ServerResponse, eventNow = false): void {
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  if (!eventNow) setTimeout(flushHeadIfWaiting, SSE_HEAD_WAIT_MS, res).unref();
+  if (!eventNow) setTimeout(flushSseHead, SSE_HEAD_WAIT_MS, res).unref();
 }
 
-/** A no-op on the wire when the head already went out with an event (`headersSent` is true from `writeHead` on). */
-function flushHeadIfWaiting(res: ServerResponse): void {
-  if (!res.destroyed && !res.writableEnded) res.flushHeaders();
-}
-
-/** Sends the head of a stream now when it still waits for an event (see `writeSseHead`). */
+/**
+ * Sends the head of a stream now when it still waits for an event (see `writeSseHead`); a no-op on the
+ * wire when the head already went out with an event (`headersSent` is true from `writeHead` on).
+ */
 export function flushSseHead(res: ServerResponse): void {
-  flushHeadIfWaiting(res);
+  if (!res.destroyed && !res.writableEnded) res.flushHeaders();
 }
 
 /**

@@ -47,6 +47,21 @@ const mergeUsage = (base: IrUsage, delta: Obj): IrUsage => {
   };
 };
 
+/**
+ * The block index (a JSON non-negative integer) at `first`, as JSON.parse reads it, and where it ends;
+ * null when there is none there or it is not one JSON allows (a leading zero) or over nine digits.
+ */
+const indexAt = (data: string, first: number): { index: number; end: number } | null => {
+  let i = first;
+  let index = 0;
+  for (let c = data.charCodeAt(i); c >= 48 && c <= 57; c = data.charCodeAt(++i))
+    index = index * 10 + (c - 48);
+  const digits = i - first;
+  // JSON has no leading zeros (JSON.parse refuses 01); nine digits stay exact.
+  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return null;
+  return { index, end: i };
+};
+
 const TEXT_DELTA_HEAD = '{"type":"content_block_delta","index":';
 const TEXT_DELTA_BODY = ',"delta":{"type":"text_delta","text":"';
 
@@ -59,14 +74,9 @@ const TEXT_DELTA_BODY = ',"delta":{"type":"text_delta","text":"';
 export const plainTextDelta = (data: string): { index: number; text: string } | null => {
   // indexOf rather than startsWith: the cheaper of the two in V8 for this check (see plainContent).
   if (data.indexOf(TEXT_DELTA_HEAD) !== 0) return null;
-  const first = TEXT_DELTA_HEAD.length;
-  let i = first;
-  let index = 0;
-  for (let c = data.charCodeAt(i); c >= 48 && c <= 57; c = data.charCodeAt(++i))
-    index = index * 10 + (c - 48);
-  const digits = i - first;
-  // JSON has no leading zeros (JSON.parse refuses 01); nine digits stay exact.
-  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return null;
+  const at = indexAt(data, TEXT_DELTA_HEAD.length);
+  if (at === null) return null;
+  const { index, end: i } = at;
   if (data.indexOf(TEXT_DELTA_BODY, i) !== i) return null;
   const literal = jsonStringAt(data, i + TEXT_DELTA_BODY.length);
   if (literal === null || data.length !== literal.end + 3) return null;
@@ -88,14 +98,9 @@ export const plainSmallEvent = (
   if (data === '{"type":"ping"}') return { type: 'ping' };
   if (data === '{"type":"message_stop"}') return { type: 'message_stop' };
   if (data.indexOf(BLOCK_STOP_HEAD) !== 0) return null;
-  const first = BLOCK_STOP_HEAD.length;
-  let i = first;
-  let index = 0;
-  for (let c = data.charCodeAt(i); c >= 48 && c <= 57; c = data.charCodeAt(++i))
-    index = index * 10 + (c - 48);
-  const digits = i - first;
-  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return null;
-  return i === data.length - 1 && data.charCodeAt(i) === 125 ? { type: 'content_block_stop', index } : null;
+  const at = indexAt(data, BLOCK_STOP_HEAD.length);
+  if (at === null || at.end !== data.length - 1 || data.charCodeAt(at.end) !== 125) return null;
+  return { type: 'content_block_stop', index: at.index };
 };
 
 interface OpenBlock {
