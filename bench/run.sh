@@ -2,7 +2,7 @@
 # Sluice benchmark (issue 7): the gateway and a bare Fastify proxy (the yardstick) in the same run,
 # against an nginx mock upstream serving fixed bodies, loaded by wrk.
 #
-#   bash bench/run.sh [--duration S] [--rounds N] [--connections N] [--rate R] [--rate-seconds S]
+#   bash bench/run.sh [--duration S] [--rounds N] [--connections N] [--rate R] [--rate-seconds S] [--rate-slice S]
 #                     [--soak [MINUTES]] [--no-profile] [--dist DIR] [--firewall MODE]
 #                     [--only PHASES] [--scenarios NAMES] [--workers N] [--no-peers] [--dist-b DIR]
 #
@@ -12,7 +12,10 @@
 #                       over the yardstick's measured right before it, and the table gives the
 #                       median round (this machine's speed drifts by tens of percent in minutes)
 #   --connections N     wrk connections (default 100)
-#   --rate R            fixed-rate run: requests/s (default 200) for --rate-seconds (default 20)
+#   --rate R            fixed-rate run: requests/s (default 200) for --rate-seconds per proxy
+#                       (default 40), the yardstick and the gateway(s) in alternating slices of
+#                       --rate-slice seconds (default 5) within one open-loop run, so that a slow
+#                       phase of the host falls on every proxy alike
 #   --soak [MINUTES]    also a soak on the gateway, all four scenarios at once (default 10 minutes)
 #   --no-profile        skip the CPU profiles (node --cpu-prof, one per scenario)
 #   --dist DIR          use an existing build (DIR/apps/gateway/src/main.js); default: build the
@@ -56,7 +59,8 @@ WARMUP=3
 CONNECTIONS=100
 THREADS=2
 RATE=200
-RATE_SECONDS=20
+RATE_SECONDS=40
+RATE_SLICE=5
 SOAK_MINUTES=0
 PROFILE=1
 DIST=""
@@ -78,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --rate) RATE="$2"; shift 2 ;;
     --rate-seconds) RATE_SECONDS="$2"; shift 2 ;;
+    --rate-slice) RATE_SLICE="$2"; shift 2 ;;
     --soak)
       if [[ "${2:-}" =~ ^[0-9]+$ ]]; then SOAK_MINUTES="$2"; shift 2; else SOAK_MINUTES=10; shift; fi ;;
     --no-profile) PROFILE=0; shift ;;
@@ -578,34 +583,40 @@ fi
 
 # --- fixed rate: added latency ---------------------------------------------------------------------
 RATE_TSV="$STATE/rate.tsv"
-printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tload\n' >"$RATE_TSV"
-run_rate() { # scenario label url body headers
-  local scenario="$1" label="$2" url="$3" body="$4" out line
-  header_args "$5"
+printf 'scenario\tproxy\trps\tp50\tp95\tp99\terrors\tload\tslice_p99\n' >"$RATE_TSV"
+run_rate() { # scenario: every proxy in interleaved slices of one open-loop run (bench/fixed-rate.ts)
+  local s="$1" scenario="${1%%|*}" label out line targets="" body=""
+  for label in yardstick sluice sluice-b; do
+    [[ -n "${P_KIND[$label]:-}" ]] || continue
+    target "$s" "$label"
+    body="$T_BODY"
+    targets+="$(node -e '
+      const [name, url, headers] = process.argv.slice(1);
+      const h = {};
+      for (const kv of headers.split("|").filter(Boolean)) { const at = kv.indexOf(":"); h[kv.slice(0, at).trim().toLowerCase()] = kv.slice(at + 1).trim(); }
+      process.stdout.write(JSON.stringify({ name, url, headers: h }) + ",");
+    ' "$label" "$T_URL" "$T_HEADERS")"
+  done
   local trace=()
   # BENCH_TRACE_DIR: per-request latencies of each fixed-rate run (bench/fixed-rate.ts --trace).
-  if [[ -n "${BENCH_TRACE_DIR:-}" ]]; then mkdir -p "$BENCH_TRACE_DIR"; trace=(--trace "$BENCH_TRACE_DIR/$scenario-$label.tsv"); fi
-  out="$(cd "$REPO" && taskset -c 0 node "$FIXED_RATE_JS" --url "$url" \
-    --body "$BENCH/requests/$body" --rate "$RATE" --seconds "$RATE_SECONDS" "${H_ARGS[@]}" "${trace[@]}")"
-  printf '### rate %s %s\n%s\n' "$scenario" "$label" "$out" >>"$RAW"
-  line="$(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')"
-  node -e '
-    const [line, scenario, label, load] = process.argv.slice(1);
-    const r = JSON.parse(line);
-    process.stdout.write([scenario, label, r.rps.toFixed(0), r.p50Ms.toFixed(3), r.p95Ms.toFixed(3),
-      r.p99Ms.toFixed(3), r.errors, load.replace(/ /g, "/")].join("\t") + "\n");
-  ' "$line" "$scenario" "$label" "$(loadavg)" >>"$RATE_TSV"
-  tail -1 "$RATE_TSV" | awk -F'\t' '{ printf "  %-30s %-12s %5s req/s  p50 %7s  p95 %7s  p99 %7s ms  errors %s  load %s\n", $1, $2, $3, $4, $5, $6, $7, $8 }' >&2
+  if [[ -n "${BENCH_TRACE_DIR:-}" ]]; then mkdir -p "$BENCH_TRACE_DIR"; trace=(--trace "$BENCH_TRACE_DIR/$scenario.tsv"); fi
+  out="$(cd "$REPO" && taskset -c 0 node "$FIXED_RATE_JS" --targets "[${targets%,}]" --body "$BENCH/requests/$body" \
+    --rate "$RATE" --seconds "$RATE_SECONDS" --slice-seconds "$RATE_SLICE" "${trace[@]}")"
+  printf '### rate %s\n%s\n' "$scenario" "$out" >>"$RAW"
+  while IFS= read -r line; do
+    node -e '
+      const [line, scenario, load] = process.argv.slice(1);
+      const r = JSON.parse(line);
+      const slices = r.sliceP99Ms.map((x) => x.toFixed(1)).join(" ");
+      process.stdout.write([scenario, r.target, r.rps.toFixed(0), r.p50Ms.toFixed(3), r.p95Ms.toFixed(3),
+        r.p99Ms.toFixed(3), r.errors, load.replace(/ /g, "/"), slices].join("\t") + "\n");
+    ' "$line" "$scenario" "$(loadavg)" >>"$RATE_TSV"
+    tail -1 "$RATE_TSV" | awk -F'\t' '{ printf "  %-30s %-12s %5s req/s  p50 %7s  p95 %7s  p99 %7s ms  errors %s  slices p99 %s\n", $1, $2, $3, $4, $5, $6, $7, $9 }' >&2
+  done < <(printf '%s\n' "$out" | sed -n 's/^BENCH_RESULT //p')
 }
 if phase rate; then
-  log "fixed rate: $RATE requests/s for ${RATE_SECONDS}s (after 3 s) per run, open loop"
-  for s in "${SCENARIOS[@]}"; do
-    for label in yardstick sluice sluice-b; do
-      [[ -n "${P_KIND[$label]:-}" ]] || continue
-      target "$s" "$label"
-      run_rate "${s%%|*}" "$label" "$T_URL" "$T_BODY" "$T_HEADERS"
-    done
-  done
+  log "fixed rate: $RATE requests/s, open loop; the yardstick and the gateway(s) in alternating ${RATE_SLICE}s slices, ${RATE_SECONDS}s each (after 3 s each)"
+  for s in "${SCENARIOS[@]}"; do run_rate "$s"; done
 fi
 
 # --- multicore: one worker against N, unpinned ----------------------------------------------------
@@ -818,12 +829,12 @@ TABLE="$(node -e '
   }
   if (rate.length > 0) {
     out.push("");
-    out.push("| scenario (fixed rate) | proxy | req/s | p50 ms | p95 ms | p99 ms | added p50 ms | added p99 ms | errors | load avg |");
-    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    out.push("| scenario (fixed rate, proxies in alternating slices) | proxy | req/s | p50 ms | p95 ms | p99 ms | added p50 ms | added p99 ms | errors | p99 ms of each slice | load avg |");
+    out.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
     for (const r of rate) {
       const y = rate.find((x) => x[0] === r[0] && x[1] === "yardstick");
       const add = (i) => (r[1] === "yardstick" || !y ? "" : (Number(r[i]) - Number(y[i])).toFixed(3));
-      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${r[3]} | ${r[4]} | ${r[5]} | ${add(3)} | ${add(5)} | ${r[6]} | ${r[7]} |`);
+      out.push(`| ${r[0]} | ${r[1]} | ${r[2]} | ${r[3]} | ${r[4]} | ${r[5]} | ${add(3)} | ${add(5)} | ${r[6]} | ${r[8] ?? ""} | ${r[7]} |`);
     }
   }
   process.stdout.write(out.join("\n") + "\n");
@@ -836,7 +847,7 @@ TABLE="$(node -e '
   if [[ -n "$DIST_B" ]]; then echo "- sluice-b: $DIST_B"; fi
   if [[ -n "$PORTKEY_VERSION" ]]; then echo "- peers: bare node:http + undici (bench/yardstick/node-proxy.ts); Portkey gateway $PORTKEY_VERSION (bench/peers/portkey)"; fi
   echo "- machine: $CORES cores, $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(uname -r), node $(node --version), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
-  echo "- proxies on core 1 (taskset -c 1); wrk, nginx, Postgres, Kafka on core 0; wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run; fixed rate $RATE req/s for ${RATE_SECONDS}s"
+  echo "- proxies on core 1 (taskset -c 1); wrk, nginx, Postgres, Kafka on core 0; wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run; fixed rate $RATE req/s, ${RATE_SECONDS}s per proxy in alternating ${RATE_SLICE}s slices"
   echo
   echo "$TABLE"
   if [[ -n "$SOAK_SUMMARY" ]]; then echo; echo "$SOAK_SUMMARY"; fi
