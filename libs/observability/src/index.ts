@@ -1,2 +1,3 @@
 export { createLogger, flushLogger, type Logger } from './logger';
 export { createMetricsRegistry, Registry } from './metrics';
+export { HotCounter, HotCounterChild, HotHistogram, HotHistogramChild } from './hot-metrics';

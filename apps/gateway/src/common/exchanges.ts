@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import {
+  HotCounter,
+  HotHistogram,
+  type HotCounterChild,
+  type HotHistogramChild,
+  type Registry,
+} from '@sluice/observability';
 import type { BudgetEnforcer } from '../budget/budget-enforcer.service';
 import {
   CLIENT_CLOSED_CODE,
@@ -16,36 +22,33 @@ import { newRequestContext, type RequestContext } from './request-context';
  * budgets settled, the usage event recorded, the request metrics.
  */
 export class Exchanges {
-  private readonly requests: Counter<'route' | 'method' | 'status' | 'lane'>;
-  private readonly duration: Histogram<'route'>;
+  private readonly requests: HotCounter<'route' | 'method' | 'status' | 'lane'>;
+  private readonly duration: HotHistogram<'route'>;
   /**
-   * The label sets seen, each with its metric children: prom-client hashes a label object on every
-   * `inc` and `observe`; a handful of routes and statuses make a handful of children, looked up here
-   * by one string.
+   * The label sets seen, each with its metric children (hot metrics: counted in plain fields, exposed
+   * by prom-client's registry as its own Counter and Histogram would be); a handful of routes and
+   * statuses make a handful of children, looked up here by one string.
    */
-  private readonly children = new Map<
-    string,
-    { requests: Counter.Internal; duration: Histogram.Internal<'route'> }
-  >();
+  private readonly children = new Map<string, { requests: HotCounterChild; duration: HotHistogramChild }>();
 
   constructor(
     private readonly usage: UsageRecorder,
     private readonly budgets: BudgetEnforcer,
     metrics: Registry,
   ) {
-    this.requests = new Counter({
-      name: 'sluice_gateway_http_requests_total',
-      help: 'HTTP requests by route, method, status and lane (direct: served from node:http by the direct lane; fastify: through Fastify and Nest)',
-      labelNames: ['route', 'method', 'status', 'lane'],
-      registers: [metrics],
-    });
-    this.duration = new Histogram({
-      name: 'sluice_gateway_http_request_duration_seconds',
-      help: 'Time from request to the end of the response',
-      labelNames: ['route'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers: [metrics],
-    });
+    this.requests = new HotCounter(
+      'sluice_gateway_http_requests_total',
+      'HTTP requests by route, method, status and lane (direct: served from node:http by the direct lane; fastify: through Fastify and Nest)',
+      ['route', 'method', 'status', 'lane'],
+      metrics,
+    );
+    this.duration = new HotHistogram(
+      'sluice_gateway_http_request_duration_seconds',
+      'Time from request to the end of the response',
+      ['route'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      metrics,
+    );
   }
 
   /**
@@ -84,7 +87,7 @@ export class Exchanges {
     method: string,
     status: number,
     lane: string,
-  ): { requests: Counter.Internal; duration: Histogram.Internal<'route'> } {
+  ): { requests: HotCounterChild; duration: HotHistogramChild } {
     const key = `${route} ${method} ${status} ${lane}`;
     let found = this.children.get(key);
     if (found === undefined) {
