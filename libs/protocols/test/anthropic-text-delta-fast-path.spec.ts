@@ -80,6 +80,23 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
           event: 'content_block_stop',
           data: `{"type":"content_block_stop","index":${index}${tail}`,
         })),
+      fc
+        .tuple(
+          fc.constantFrom('0', '1', '2', '01', '00', '-1', '1.0', '123456789', '1234567890', ''),
+          fc.constantFrom(
+            ',"content_block":{"type":"text","text":""}}',
+            ',"content_block":{"type":"text","text":"x"}}',
+            ',"content_block":{"type":"text","text":""} }',
+            ',"content_block":{"type":"text","text":""}}\n',
+            ',"content_block":{"type":"text","text":"","citations":[]}}',
+            ',"content_block":{"type":"thinking","thinking":""}}',
+            ',"content_block":{"text":"","type":"text"}}',
+          ),
+        )
+        .map(([index, tail]) => ({
+          event: 'content_block_start',
+          data: `{"type":"content_block_start","index":${index}${tail}`,
+        })),
       fc.constantFrom<SseEvent>(
         { event: 'ping', data: '{"type":"ping","x":1}' },
         { event: 'ping', data: '{"type":"ping" }' },
@@ -116,9 +133,9 @@ describe('Anthropic stream decoder: text deltas without JSON.parse', () => {
       const parsed = JSON.parse(e.data) as { index: number; delta: { text: string } };
       assert.deepStrictEqual(plainTextDelta(e.data), { index: parsed.index, text: parsed.delta.text });
     }
-    // ping, content_block_stop and message_stop: read without JSON.parse too.
+    // ping, the text block's start, content_block_stop and message_stop: read without JSON.parse too.
     for (const e of events.filter((x) =>
-      ['ping', 'content_block_stop', 'message_stop'].includes(x.event ?? ''),
+      ['ping', 'content_block_start', 'content_block_stop', 'message_stop'].includes(x.event ?? ''),
     ))
       assert.deepStrictEqual(plainSmallEvent(e.data), JSON.parse(e.data));
     assert.deepStrictEqual(decode(events), decode(parsedWhole(events)));

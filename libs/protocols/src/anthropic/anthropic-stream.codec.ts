@@ -86,21 +86,40 @@ export const plainTextDelta = (data: string): { index: number; text: string } | 
 
 const BLOCK_STOP_HEAD = '{"type":"content_block_stop","index":';
 
+const TEXT_START_HEAD = '{"type":"content_block_start","index":';
+const TEXT_START_TAIL = ',"content_block":{"type":"text","text":""}}';
+
 /**
- * `ping`, `message_stop` and `content_block_stop` exactly as Anthropic writes them (`{"type":"ping"}`,
- * `{"type":"message_stop"}`, `{"type":"content_block_stop","index":N}`), read without JSON.parse;
- * null for anything else (then parsed whole, as before). Three of the six events a stream's text
- * answer has besides its deltas.
+ * `ping`, `message_stop`, `content_block_stop` and the start of a text block exactly as Anthropic
+ * writes them (`{"type":"ping"}`, `{"type":"message_stop"}`, `{"type":"content_block_stop","index":N}`,
+ * `{"type":"content_block_start","index":N,"content_block":{"type":"text","text":""}}`), read without
+ * JSON.parse: what JSON.parse gives for them, and null for anything else (then parsed whole). Four of
+ * the six events a stream's text answer has besides its deltas.
  */
 export const plainSmallEvent = (
   data: string,
-): { type: 'ping' } | { type: 'message_stop' } | { type: 'content_block_stop'; index: number } | null => {
+):
+  | { type: 'ping' }
+  | { type: 'message_stop' }
+  | { type: 'content_block_stop'; index: number }
+  | { type: 'content_block_start'; index: number; content_block: { type: 'text'; text: '' } }
+  | null => {
   if (data === '{"type":"ping"}') return { type: 'ping' };
   if (data === '{"type":"message_stop"}') return { type: 'message_stop' };
-  if (data.indexOf(BLOCK_STOP_HEAD) !== 0) return null;
-  const at = indexAt(data, BLOCK_STOP_HEAD.length);
-  if (at === null || at.end !== data.length - 1 || data.charCodeAt(at.end) !== 125) return null;
-  return { type: 'content_block_stop', index: at.index };
+  if (data.indexOf(BLOCK_STOP_HEAD) === 0) {
+    const at = indexAt(data, BLOCK_STOP_HEAD.length);
+    if (at === null || at.end !== data.length - 1 || data.charCodeAt(at.end) !== 125) return null;
+    return { type: 'content_block_stop', index: at.index };
+  }
+  if (data.indexOf(TEXT_START_HEAD) !== 0) return null;
+  const at = indexAt(data, TEXT_START_HEAD.length);
+  if (
+    at === null ||
+    at.end + TEXT_START_TAIL.length !== data.length ||
+    data.indexOf(TEXT_START_TAIL, at.end) !== at.end
+  )
+    return null;
+  return { type: 'content_block_start', index: at.index, content_block: { type: 'text', text: '' } };
 };
 
 interface OpenBlock {
@@ -135,6 +154,7 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     if (plain !== null) {
       const out: IrStreamEvent[] = [];
       if (plain.type === 'content_block_stop') this.blockStop(plain.index, out);
+      else if (plain.type === 'content_block_start') this.textBlockStart(plain.index, out);
       else if (plain.type === 'message_stop') this.messageStop(out);
       return out; // ping
     }
@@ -167,10 +187,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         const irIndex = this.nextIndex;
         switch (b.type) {
           case 'text':
-            out.push({ type: 'block_start', index: irIndex, block: { type: 'text' } });
+            this.textBlockStart(idx, out);
             if (typeof b.text === 'string' && b.text !== '')
               out.push({ type: 'block_delta', index: irIndex, delta: { type: 'text', text: b.text } });
-            break;
+            return out;
           case 'thinking':
             out.push({
               type: 'block_start',
@@ -292,6 +312,13 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         break; // ping and future events
     }
     return out;
+  }
+
+  /** The start of a text block at the upstream index `idx`: the next IR block. */
+  private textBlockStart(idx: number, out: IrStreamEvent[]): void {
+    const irIndex = this.nextIndex++;
+    out.push({ type: 'block_start', index: irIndex, block: { type: 'text' } });
+    this.blocks.set(idx, { irIndex });
   }
 
   /** `content_block_stop` of the upstream block `idx`: a custom tool's collected input, then the stop. */
