@@ -104,6 +104,24 @@ describe('endSseWith', () => {
     assert.match(data, /data: \{"n":1\}\n\ndata: \{"n":2\}\n\ndata: \[DONE\]\n\n/);
   });
 
+  it('sends text beyond Latin-1 as its UTF-8 bytes, in chunks whose sizes count bytes', async () => {
+    const server = createServer((_req, res) => {
+      writeSseHead(res);
+      void writeSse(res, 'data: {"t":"é’😀"}\n\n').then(() =>
+        endSseWith(res, ['data: {"t":"ü"}\n\n', 'data: [DONE]\n\n']),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // fetch decodes the chunked body: a size counted in characters would cut it or fail it.
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(await res.text(), 'data: {"t":"é’😀"}\n\ndata: {"t":"ü"}\n\ndata: [DONE]\n\n');
+    } finally {
+      server.close();
+    }
+  });
+
   it('ends a response with nothing left to send, and does nothing on one already ended', async () => {
     const pieces = await exchange(async (res) => {
       writeSseHead(res);
