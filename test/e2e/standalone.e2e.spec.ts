@@ -186,20 +186,20 @@ describe('standalone mode with the OpenAI SDK', { timeout: 240_000 }, () => {
       inputTokens: number;
       outputTokens: number;
     };
-    const total = await waitFor(
-      'the usage so far',
-      async () =>
-        (await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, { from, to, by: [] })).data?.usage ??
-        [],
-      (rows) => rows.length === 1 && rows[0]!.requests >= 4,
+    const usage = async (by: string[]): Promise<Row[]> =>
+      (await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, { from, to, by })).data?.usage ?? [];
+    // The earlier tests' usage events are still arriving: the total and the groups are read until a
+    // total is the same before and after the groups (one state of the books), then compared.
+    const { total, byModel } = await waitFor(
+      'the usage so far, unchanged while it is grouped',
+      async () => {
+        const before = await usage([]);
+        const byModel = await usage(['TEAM', 'MODEL', 'PROVIDER']);
+        const after = await usage([]);
+        return { total: before, byModel, stable: before[0]?.requests === after[0]?.requests };
+      },
+      (r) => r.stable && r.total.length === 1 && r.total[0]!.requests >= 4,
     );
-    const byModel = (
-      await graphql<{ usage: Row[] }>(s.urls.ledger, s.masterKey, q, {
-        from,
-        to,
-        by: ['TEAM', 'MODEL', 'PROVIDER'],
-      })
-    ).data!.usage;
     assert.equal(
       byModel.reduce((n, r) => n + r.requests, 0),
       total[0]!.requests,
