@@ -29,7 +29,10 @@ interface Exported {
   aggregator: 'sum';
 }
 
-/** Label values as prom-client keeps them: an own copy, in the order of `labelNames`. */
+/**
+ * A child's own copy of its label values, in the order of `labelNames` (prom-client keeps the caller's
+ * object and its order; `Exchanges` passes its labels in `labelNames` order, so the two read the same).
+ */
 function ownLabels<L extends string>(
   labelNames: readonly L[],
   labels: LabelValues<L>,
