@@ -22,19 +22,9 @@ import {
   toEip55,
 } from '../src/validators/checksums';
 
-export type Rng = () => number;
+import { seeded, type Rng } from '@sluice/testing';
 
-/** mulberry32: small, fast, deterministic. */
-export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded, type Rng };
 
 export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const LOWER_ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';

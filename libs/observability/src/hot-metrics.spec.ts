@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { seeded } from '@sluice/testing';
 import { HotCounter, HotHistogram } from './hot-metrics';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
-
-/** A seeded stream of numbers in [0, 1) (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The same observations into prom-client's metrics and into the hot ones, each in its own registry. */
 function both(seed: number, defaultLabels?: Record<string, string>) {
@@ -41,7 +30,7 @@ function both(seed: number, defaultLabels?: Record<string, string>) {
   });
   const hotCounter = new HotCounter('req_total', 'Requests "quoted" \\ help', names, hotRegistry);
   const hotHistogram = new HotHistogram('req_seconds', 'Durations', ['route'], BUCKETS, hotRegistry);
-  const rnd = random(seed);
+  const rnd = seeded(seed);
   const routes = ['/v1/responses', '/v1/chat/completions', '/anthropic/v1/messages', 'a "quoted"\\route\n'];
   for (let i = 0; i < 2000; i++) {
     const route = routes[Math.floor(rnd() * routes.length)]!;
